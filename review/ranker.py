@@ -1,0 +1,209 @@
+"""TF-IDF features and the logistic-regression ranker: the only module that imports scikit-learn.
+
+Two estimators live here:
+
+- `TermVectorizer` turns the stored token strings (space-joined lemmas from
+  `review.text`) into an L2-normalised TF-IDF matrix. It is fitted on the whole
+  collection (unsupervised, as peers do) and can be *extended* with new
+  documents without re-analysing the old ones: it keeps the raw term counts, so
+  new terms are appended as new columns and the IDF weights are recomputed from
+  the updated document frequencies. Column indices never change once assigned,
+  so a model fitted before an extension still scores the extended matrix.
+- `Ranker` is a logistic regression over such a matrix. `score` returns
+  P(positive) as a 1-D array.
+
+Both follow scikit-learn's estimator conventions: `__init__` stores
+hyperparameters only, `fit` returns `self`, fitted attributes end in `_`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
+
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+"""Terms are runs of two or more word characters (sklearn's default)."""
+
+
+class TermVectorizer(BaseEstimator):
+    """TF-IDF over pre-tokenised documents, extendable without a full refit.
+
+    Args:
+        ngram_range: Smallest and largest n-gram length.
+        min_df: Keep terms found in at least this many documents (int) or
+            this share of documents (float).
+        max_df: Drop terms found in more than this share (float) or number
+            (int) of documents.
+        sublinear_tf: Use 1 + log(tf) instead of raw term counts.
+        stop_words: None, "english" or a list of terms to ignore.
+    """
+
+    def __init__(
+        self,
+        ngram_range: tuple[int, int] = (1, 2),
+        min_df: int | float = 2,
+        max_df: int | float = 0.9,
+        sublinear_tf: bool = True,
+        stop_words: str | list[str] | None = None,
+    ) -> None:
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_df = max_df
+        self.sublinear_tf = sublinear_tf
+        self.stop_words = stop_words
+
+    def _counter(self) -> CountVectorizer:
+        return CountVectorizer(
+            ngram_range=tuple(self.ngram_range),
+            token_pattern=TOKEN_PATTERN,
+            stop_words=self.stop_words,
+            lowercase=False,
+            dtype=np.int32,
+        )
+
+    def fit(self, tokens: Sequence[str]) -> TermVectorizer:
+        """Count every term of every document and weigh the matrix.
+
+        Args:
+            tokens: One space-joined token string per document.
+
+        Returns:
+            self, with `counts_`, `vocabulary_`, `terms_` and `matrix_` set.
+        """
+        counter = self._counter()
+        counts = counter.fit_transform(list(tokens)) if len(tokens) else sp.csr_matrix((0, 0), dtype=np.int32)
+        self.vocabulary_: dict[str, int] = dict(getattr(counter, "vocabulary_", {}))
+        terms = [""] * len(self.vocabulary_)
+        for term, j in self.vocabulary_.items():
+            terms[j] = term
+        self.terms_: list[str] = terms
+        self.counts_ = sp.csr_matrix(counts)
+        self._weigh()
+        return self
+
+    def extended(self, tokens: Sequence[str]) -> TermVectorizer:
+        """Return a copy with `tokens` appended as new rows; `self` is untouched.
+
+        Only the new documents are analysed. New terms get new columns at the
+        end; the IDF weights of every column are recomputed, which is one
+        vectorised pass over the stored counts.
+
+        Args:
+            tokens: One token string per new document.
+
+        Returns:
+            A new fitted `TermVectorizer`.
+        """
+        new = copy.copy(self)
+        vocab = dict(self.vocabulary_)
+        terms = list(self.terms_)
+        analyze = self._counter().build_analyzer()
+        indices: list[int] = []
+        indptr = [0]
+        for doc in tokens:
+            for term in analyze(doc):
+                j = vocab.get(term)
+                if j is None:
+                    j = len(terms)
+                    vocab[term] = j
+                    terms.append(term)
+                indices.append(j)
+            indptr.append(len(indices))
+        rows = sp.csr_matrix(
+            (np.ones(len(indices), dtype=np.int32), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+            shape=(len(tokens), len(terms)),
+        )
+        rows.sum_duplicates()
+        old = self.counts_
+        old = sp.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], len(terms)))
+        new.vocabulary_ = vocab
+        new.terms_ = terms
+        new.counts_ = sp.vstack([old, rows], format="csr")
+        new._weigh()
+        return new
+
+    def _weigh(self) -> None:
+        counts = self.counts_
+        n_docs, n_terms = counts.shape
+        df = np.bincount(counts.indices, minlength=n_terms)
+        min_df = self.min_df if isinstance(self.min_df, (int, np.integer)) else self.min_df * n_docs
+        max_df = self.max_df if isinstance(self.max_df, (int, np.integer)) else self.max_df * n_docs
+        keep = (df >= min_df) & (df <= max_df)
+        if n_docs and not keep.any():  # tiny corpora: keep everything rather than nothing
+            keep = df > 0
+        idf = np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
+        idf[~keep] = 0.0
+        matrix = counts.astype(np.float64)
+        if self.sublinear_tf:
+            np.log(matrix.data, out=matrix.data)
+            matrix.data += 1.0
+        matrix.data *= idf[matrix.indices]
+        matrix.eliminate_zeros()
+        self.idf_ = idf
+        self.n_features_ = int(keep.sum())
+        self.matrix_ = normalize(matrix, norm="l2", copy=False)
+
+
+class Ranker(BaseEstimator):
+    """Logistic regression over TF-IDF rows; `score` gives P(positive).
+
+    Args:
+        C: Inverse regularisation strength.
+        class_weight: "balanced" or None (see benchmarks/README-ranking.md).
+        max_iter: Solver iteration cap.
+        random_state: Seed for the solver's randomness.
+    """
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        class_weight: str | dict | None = "balanced",
+        max_iter: int = 1000,
+        random_state: int | None = None,
+    ) -> None:
+        self.C = C
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.random_state = random_state
+
+    def fit(self, X: sp.spmatrix, y: np.ndarray, sample_weight: np.ndarray | None = None) -> Ranker:
+        """Fit on rows `X` with labels `y` (1 positive, 0 negative).
+
+        Returns:
+            self, with `coef_` (1-D), `intercept_` (float) and `n_features_in_`.
+        """
+        clf = LogisticRegression(
+            C=self.C,
+            class_weight=self.class_weight,
+            solver="liblinear",
+            max_iter=self.max_iter,
+            random_state=self.random_state,
+        )
+        clf.fit(X, np.asarray(y, dtype=int), sample_weight=sample_weight)
+        self.coef_ = clf.coef_.ravel().copy()
+        self.intercept_ = float(clf.intercept_[0])
+        self.n_features_in_ = int(X.shape[1])
+        return self
+
+    def decision_function(self, X: sp.spmatrix) -> np.ndarray:
+        """The linear score of each row; extra columns beyond the fitted ones are ignored."""
+        coef = self.coef_
+        if X.shape[1] > self.n_features_in_:
+            coef = np.concatenate([coef, np.zeros(X.shape[1] - self.n_features_in_)])
+        return np.asarray(X @ coef).ravel() + self.intercept_
+
+    def score(self, X: sp.spmatrix) -> np.ndarray:
+        """P(positive) for each row of `X`, as a 1-D array."""
+        z = np.clip(self.decision_function(X), -500.0, 500.0)
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+VECTORIZER_PARAMS = frozenset(TermVectorizer().get_params())
+RANKER_PARAMS = frozenset(Ranker().get_params()) - {"random_state"}

@@ -1,0 +1,69 @@
+"""The database schema, as an ordered list of migrations (sqlite-utils)."""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("review")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE import_batches (
+            id INTEGER PRIMARY KEY, source TEXT, started_at TEXT, finished_at TEXT,
+            added INTEGER DEFAULT 0, duplicates INTEGER DEFAULT 0, unchanged INTEGER DEFAULT 0,
+            labels_attached INTEGER DEFAULT 0, skipped INTEGER DEFAULT 0, seconds REAL
+        );
+        CREATE TABLE import_errors (
+            id INTEGER PRIMARY KEY, batch_id INTEGER REFERENCES import_batches(id),
+            path TEXT NOT NULL, reason TEXT NOT NULL, at TEXT
+        );
+        CREATE TABLE documents (
+            pk INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, title TEXT, text TEXT, tokens TEXT,
+            source TEXT, content_hash TEXT NOT NULL, batch_id INTEGER REFERENCES import_batches(id),
+            metadata TEXT, imported_at TEXT, duplicate_of INTEGER REFERENCES documents(pk)
+        );
+        CREATE INDEX documents_hash ON documents(content_hash);
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY, doc_pk INTEGER NOT NULL REFERENCES documents(pk),
+            label TEXT, reviewer TEXT NOT NULL, decided_at TEXT NOT NULL, previous_label TEXT,
+            model_version INTEGER, rank INTEGER, score REAL, note TEXT DEFAULT '', tags TEXT DEFAULT '[]',
+            kind TEXT NOT NULL DEFAULT 'decide', undoes INTEGER REFERENCES decisions(id)
+        );
+        CREATE INDEX decisions_doc ON decisions(doc_pk, id);
+        CREATE INDEX decisions_reviewer ON decisions(reviewer, id);
+        CREATE INDEX decisions_undoes ON decisions(undoes);
+        CREATE TABLE samples (
+            name TEXT NOT NULL, doc_pk INTEGER NOT NULL REFERENCES documents(pk), position INTEGER,
+            drawn_at TEXT, PRIMARY KEY (name, doc_pk)
+        );
+        CREATE TABLE models (
+            version INTEGER PRIMARY KEY, created_at TEXT, n_labels INTEGER, strategy TEXT,
+            fit_seconds REAL, path TEXT
+        );
+        CREATE TABLE scores (
+            doc_pk INTEGER PRIMARY KEY REFERENCES documents(pk), model_version INTEGER, score REAL, rank INTEGER
+        );
+        CREATE TABLE leases (doc_pk INTEGER PRIMARY KEY, reviewer TEXT NOT NULL, expires_at REAL NOT NULL);
+        CREATE VIRTUAL TABLE documents_fts USING fts5(
+            title, text, content='documents', content_rowid='pk', tokenize='porter unicode61'
+        );
+        CREATE TRIGGER documents_ai AFTER INSERT ON documents BEGIN
+            INSERT INTO documents_fts (rowid, title, text) VALUES (new.pk, new.title, new.text);
+        END;
+        CREATE TRIGGER documents_ad AFTER DELETE ON documents BEGIN
+            INSERT INTO documents_fts (documents_fts, rowid, title, text) VALUES ('delete', old.pk, old.title, old.text);
+        END;
+        CREATE TRIGGER documents_au AFTER UPDATE OF title, text ON documents BEGIN
+            INSERT INTO documents_fts (documents_fts, rowid, title, text) VALUES ('delete', old.pk, old.title, old.text);
+            INSERT INTO documents_fts (rowid, title, text) VALUES (new.pk, new.title, new.text);
+        END;
+        """
+    )
+
+
+KNOWN_MIGRATIONS: tuple[str, ...] = tuple(m.name for m in migrations._migrations)

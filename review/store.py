@@ -1,0 +1,581 @@
+"""The project database: one SQLite file, the only module that speaks SQL.
+
+Documents, the append-only decision log, import batches and their errors,
+stopping-rule samples, model versions, the latest scores and reviewer leases
+all live in one file opened in WAL mode, so several reviewers (processes) can
+share it. The current label of a document is the label of its latest log
+entry; nothing is ever deleted from the log.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from review.errors import ConfigError, StoreError
+from review.hashing import content_hash
+from review.models import (
+    SKIPPED,
+    AddResult,
+    Decision,
+    Document,
+    ImportReport,
+    LabelSet,
+    NewDocument,
+    ReviewConfig,
+)
+from review.schema import KNOWN_MIGRATIONS, migrations
+
+_DOC_COLUMNS = "pk, doc_id, title, text, source, content_hash, batch_id, metadata, imported_at, duplicate_of"
+_TRUE = {"1", "true", "yes", "y", "relevant", "include", "included", "positive", "pos"}
+_FALSE = {"0", "false", "no", "n", "not relevant", "irrelevant", "exclude", "excluded", "negative", "neg"}
+
+
+def now() -> str:
+    """The current UTC time as an ISO 8601 string with milliseconds."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class Store:
+    """Typed reads and writes over one project database.
+
+    Args:
+        db: An open sqlite-utils database whose migrations are applied.
+        path: The file it was opened from (None for an in-memory store).
+    """
+
+    def __init__(self, db: sqlite_utils.Database, path: Path | None = None) -> None:
+        self.db = db
+        self.path = path
+
+    # -- opening -----------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, create: bool = True) -> Store:
+        """Open (and create or migrate) the project database at `path`.
+
+        Raises:
+            StoreError: the file is missing (with create=False), is not a
+                review database, or was written by a newer version.
+        """
+        path = Path(path)
+        if not create and not path.exists():
+            raise StoreError(f"No project database at {path}. Create one with `review init` or `review import`.")
+        try:
+            conn = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
+            db = sqlite_utils.Database(conn)
+            db.execute("PRAGMA busy_timeout = 10000")
+            if db.journal_mode != "wal":
+                db.enable_wal()
+            _refuse_newer(db, path)
+            migrations.apply(db)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is not a review project database ({exc}).") from exc
+        return cls(db, path)
+
+    @classmethod
+    def memory(cls) -> Store:
+        """A throwaway in-memory store, for tests and simulations."""
+        db = sqlite_utils.Database(memory=True)
+        migrations.apply(db)
+        return cls(db, None)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @property
+    def models_dir(self) -> Path | None:
+        """Where model files are kept: next to the database."""
+        return None if self.path is None else self.path.with_name(self.path.name + ".models")
+
+    # -- settings ----------------------------------------------------------
+
+    def config(self) -> ReviewConfig:
+        """The project's settings (defaults where unset)."""
+        raw = self._setting("config") or {}
+        labels = LabelSet(**raw.pop("labels", {})) if "labels" in raw else LabelSet()
+        known = {k: v for k, v in raw.items() if k in ReviewConfig.__dataclass_fields__}
+        return ReviewConfig(labels=labels, **known)
+
+    def save_config(self, config: ReviewConfig) -> None:
+        """Store the project's settings.
+
+        Raises:
+            ConfigError: the labels are unusable.
+        """
+        pos, neg = config.labels.positive.strip(), config.labels.negative.strip()
+        if not pos or not neg or pos == neg or SKIPPED in (pos, neg):
+            raise ConfigError(f"Labels must be two different names, neither empty nor '{SKIPPED}'.")
+        self._set_setting("config", asdict(config))
+
+    def _setting(self, key: str) -> Any:
+        row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def _set_setting(self, key: str, value: Any) -> None:
+        with self.db.conn:
+            self.db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, json.dumps(value)],
+            )
+
+    def has_decisions(self) -> bool:
+        return self.db.execute("SELECT 1 FROM decisions LIMIT 1").fetchone() is not None
+
+    # -- documents ---------------------------------------------------------
+
+    def begin_batch(self, source: str) -> int:
+        """Start an import batch and return its id."""
+        with self.db.conn:
+            cur = self.db.execute("INSERT INTO import_batches (source, started_at) VALUES (?, ?)", [source, now()])
+        return int(cur.lastrowid or 0)
+
+    def finish_batch(self, batch_id: int, report: ImportReport) -> None:
+        """Record an import batch's counts when it ends."""
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE import_batches SET finished_at = ?, added = ?, duplicates = ?, unchanged = ?, "
+                "labels_attached = ?, skipped = ?, seconds = ? WHERE id = ?",
+                [now(), report.added, report.duplicates, report.unchanged, report.labels_attached,
+                 len(report.skipped), round(report.seconds, 3), batch_id],
+            )
+
+    def add_import_errors(self, batch_id: int, errors: Iterable[tuple[str, str]]) -> None:
+        with self.db.conn:
+            self.db.executemany(
+                "INSERT INTO import_errors (batch_id, path, reason, at) VALUES (?, ?, ?, ?)",
+                [(batch_id, path, reason, now()) for path, reason in errors],
+            )
+
+    def import_errors(self, batch_id: int | None = None) -> list[tuple[str, str]]:
+        sql = "SELECT path, reason FROM import_errors"
+        args: list[Any] = []
+        if batch_id is not None:
+            sql += " WHERE batch_id = ?"
+            args.append(batch_id)
+        return [(r[0], r[1]) for r in self.db.execute(sql + " ORDER BY id", args)]
+
+    def existing_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """doc_id -> content_hash for those of `doc_ids` already stored."""
+        out: dict[str, str] = {}
+        for i in range(0, len(doc_ids), 500):
+            chunk = list(doc_ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            for doc_id, h in self.db.execute(
+                f"SELECT doc_id, content_hash FROM documents WHERE doc_id IN ({marks})", chunk
+            ):
+                out[doc_id] = h
+        return out
+
+    def add_documents(self, docs: Sequence[NewDocument], batch_id: int | None = None) -> AddResult:
+        """Add a batch of documents in one transaction.
+
+        A doc_id already stored with the same text is left alone; with changed
+        text it is updated unless it has been decided (then the decided
+        version is kept). A text equal (after normalisation) to one already
+        stored is added as a duplicate of the first. Labels carried by the
+        documents become decisions of reviewer "import".
+        """
+        added = dupes = unchanged = updated = 0
+        kept: list[str] = []
+        labelled: list[tuple[str, str]] = []
+        stamp = now()
+        with self.db.conn:
+            for doc in docs:
+                h = content_hash(doc.text)
+                row = self.db.execute(
+                    "SELECT pk, content_hash FROM documents WHERE doc_id = ?", [doc.doc_id]
+                ).fetchone()
+                if row is not None:
+                    if row[1] == h:
+                        unchanged += 1
+                    elif self._current_label(row[0]) is not None:
+                        kept.append(doc.doc_id)
+                    else:
+                        self.db.execute(
+                            "UPDATE documents SET title = ?, text = ?, tokens = ?, content_hash = ?, "
+                            "metadata = ?, batch_id = ? WHERE pk = ?",
+                            [doc.title, doc.text, doc.tokens, h, json.dumps(doc.metadata), batch_id, row[0]],
+                        )
+                        updated += 1
+                else:
+                    first = self.db.execute(
+                        "SELECT pk FROM documents WHERE content_hash = ? AND duplicate_of IS NULL LIMIT 1", [h]
+                    ).fetchone()
+                    self.db.execute(
+                        "INSERT INTO documents (doc_id, title, text, tokens, source, content_hash, batch_id, "
+                        "metadata, imported_at, duplicate_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [doc.doc_id, doc.title, doc.text, doc.tokens, doc.source, h, batch_id,
+                         json.dumps(doc.metadata), stamp, first[0] if first else None],
+                    )
+                    if first:
+                        dupes += 1
+                    else:
+                        added += 1
+                if doc.label is not None and str(doc.label).strip() != "":
+                    labelled.append((doc.doc_id, str(doc.label)))
+            if labelled:
+                self._attach(labelled, "import")
+        return AddResult(added, dupes, unchanged, updated, tuple(kept))
+
+    def set_tokens(self, pairs: Iterable[tuple[int, str]]) -> None:
+        """Store token strings computed after import: (pk, tokens) pairs."""
+        with self.db.conn:
+            self.db.executemany("UPDATE documents SET tokens = ? WHERE pk = ?", [(t, pk) for pk, t in pairs])
+
+    def untokenised(self, limit: int = 1000) -> list[tuple[int, str]]:
+        """(pk, text) of documents whose tokens are missing."""
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT pk, text FROM documents WHERE tokens IS NULL OR tokens = '' LIMIT ?", [limit])]
+
+    def document(self, pk: int) -> Document:
+        row = self.db.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE pk = ?", [pk]).fetchone()
+        if row is None:
+            raise StoreError(f"No document with pk {pk}.")
+        return _document(row)
+
+    def document_by_id(self, doc_id: str) -> Document | None:
+        row = self.db.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id = ?", [doc_id]).fetchone()
+        return None if row is None else _document(row)
+
+    def count_documents(self, include_duplicates: bool = True) -> int:
+        sql = "SELECT COUNT(*) FROM documents" + ("" if include_duplicates else " WHERE duplicate_of IS NULL")
+        return int(self.db.execute(sql).fetchone()[0])
+
+    def corpus(self, after_pk: int = 0) -> tuple[list[int], list[str], list[bool]]:
+        """pks, token strings and is-duplicate flags of documents past `after_pk`, in pk order."""
+        pks: list[int] = []
+        tokens: list[str] = []
+        dup: list[bool] = []
+        for pk, tok, dof in self.db.execute(
+            "SELECT pk, tokens, duplicate_of FROM documents WHERE pk > ? ORDER BY pk", [after_pk]
+        ):
+            pks.append(pk)
+            tokens.append(tok or "")
+            dup.append(dof is not None)
+        return pks, tokens, dup
+
+    def iter_documents(self, batch: int = 1000) -> Iterator[Document]:
+        last = 0
+        while True:
+            rows = self.db.execute(
+                f"SELECT {_DOC_COLUMNS} FROM documents WHERE pk > ? ORDER BY pk LIMIT ?", [last, batch]
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _document(row)
+            last = rows[-1][0]
+
+    def duplicates_of(self, pk: int) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE duplicate_of = ? ORDER BY pk", [pk])]
+
+    def search(self, query: str, limit: int = 50) -> list[Document]:
+        """Full-text search (SQLite FTS5) over titles and texts, best first.
+
+        Raises:
+            ConfigError: the query is not valid FTS5 syntax.
+        """
+        try:
+            rows = self.db.execute(
+                f"SELECT {', '.join('d.' + c.strip() for c in _DOC_COLUMNS.split(','))} "
+                "FROM documents_fts f JOIN documents d ON d.pk = f.rowid "
+                "WHERE documents_fts MATCH ? AND d.duplicate_of IS NULL ORDER BY f.rank LIMIT ?",
+                [query, limit],
+            ).fetchall()
+        except sqlite3.OperationalError:
+            quoted = " ".join('"' + w.replace('"', '""') + '"' for w in query.split())
+            if not quoted or quoted == query:
+                raise ConfigError(f"Cannot search for {query!r}.") from None
+            return self.search(quoted, limit)
+        return [_document(r) for r in rows]
+
+    # -- decisions ---------------------------------------------------------
+
+    def _current_label(self, doc_pk: int) -> str | None:
+        row = self.db.execute(
+            "SELECT label FROM decisions WHERE doc_pk = ? ORDER BY id DESC LIMIT 1", [doc_pk]
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def current_label(self, doc_pk: int) -> str | None:
+        """The document's label now: its latest log entry's (None if undecided)."""
+        return self._current_label(doc_pk)
+
+    def current_labels(self) -> dict[int, str]:
+        """pk -> label of every document whose latest log entry has a label."""
+        return {
+            pk: label
+            for pk, label in self.db.execute(
+                "SELECT d.doc_pk, d.label FROM decisions d JOIN "
+                "(SELECT doc_pk, MAX(id) AS id FROM decisions GROUP BY doc_pk) m ON d.id = m.id "
+                "WHERE d.label IS NOT NULL"
+            )
+        }
+
+    def record(
+        self,
+        doc_pk: int,
+        label: str | None,
+        reviewer: str,
+        *,
+        kind: str = "decide",
+        model_version: int | None = None,
+        rank: int | None = None,
+        score: float | None = None,
+        note: str = "",
+        tags: Sequence[str] = (),
+        undoes: int | None = None,
+    ) -> Decision:
+        """Append one entry to the decision log and commit it before returning.
+
+        Raises:
+            ConfigError: `label` is not one of the project's labels or "skipped".
+        """
+        labels = self.config().labels
+        if label is not None and label not in (*labels.names(), SKIPPED):
+            raise ConfigError(f"Unknown label {label!r}: this project's labels are {labels.positive!r} and {labels.negative!r}.")
+        with self.db.conn:
+            previous = self._current_label(doc_pk)
+            cur = self.db.execute(
+                "INSERT INTO decisions (doc_pk, label, reviewer, decided_at, previous_label, model_version, "
+                "rank, score, note, tags, kind, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [doc_pk, label, reviewer, now(), previous, model_version, rank, score, note,
+                 json.dumps(list(tags)), kind, undoes],
+            )
+        return self.decision(int(cur.lastrowid or 0))
+
+    def decision(self, decision_id: int) -> Decision:
+        row = self.db.execute(f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE id = ?", [decision_id]).fetchone()
+        if row is None:
+            raise StoreError(f"No decision {decision_id}.")
+        return _decision(row)
+
+    def last_undoable(self, reviewer: str) -> Decision | None:
+        """The reviewer's latest decision that has not been undone, or None."""
+        row = self.db.execute(
+            f"SELECT {_DECISION_COLUMNS} FROM decisions d WHERE reviewer = ? AND kind IN ('decide', 'edit') "
+            "AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id) ORDER BY id DESC LIMIT 1",
+            [reviewer],
+        ).fetchone()
+        return None if row is None else _decision(row)
+
+    def history(self, reviewer: str | None = None, limit: int | None = None) -> list[Decision]:
+        """The log, newest first (all reviewers unless one is named)."""
+        sql = f"SELECT {_DECISION_COLUMNS} FROM decisions"
+        args: list[Any] = []
+        if reviewer is not None:
+            sql += " WHERE reviewer = ?"
+            args.append(reviewer)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [_decision(r) for r in self.db.execute(sql, args)]
+
+    def iter_log(self) -> Iterator[Decision]:
+        """The whole log, oldest first."""
+        for row in self.db.execute(f"SELECT {_DECISION_COLUMNS} FROM decisions ORDER BY id"):
+            yield _decision(row)
+
+    def latest_entries(self) -> dict[int, Decision]:
+        """pk -> the latest log entry of every document that has one."""
+        rows = self.db.execute(
+            f"SELECT {', '.join('d.' + c.strip() for c in _DECISION_COLUMNS.split(','))} FROM decisions d JOIN "
+            "(SELECT doc_pk, MAX(id) AS id FROM decisions GROUP BY doc_pk) m ON d.id = m.id"
+        )
+        return {r[1]: _decision(r) for r in rows}
+
+    def attach_labels(self, pairs: Sequence[tuple[str, str]], reviewer: str = "import") -> tuple[int, list[str]]:
+        """Attach labels by doc_id as decisions of `reviewer`; returns (attached, unknown ids).
+
+        Raises:
+            ConfigError: a label value is neither of the project's labels nor a common synonym.
+        """
+        with self.db.conn:
+            return self._attach(pairs, reviewer)
+
+    def _attach(self, pairs: Sequence[tuple[str, str]], reviewer: str) -> tuple[int, list[str]]:
+        labels = self.config().labels
+        attached, unknown = 0, []
+        stamp = now()
+        for doc_id, raw in pairs:
+            label = normalise_label(raw, labels)
+            row = self.db.execute("SELECT pk FROM documents WHERE doc_id = ?", [doc_id]).fetchone()
+            if row is None:
+                unknown.append(doc_id)
+                continue
+            previous = self._current_label(row[0])
+            if previous == label:
+                continue
+            self.db.execute(
+                "INSERT INTO decisions (doc_pk, label, reviewer, decided_at, previous_label, kind, note, tags) "
+                "VALUES (?, ?, ?, ?, ?, 'import', '', '[]')",
+                [row[0], label, reviewer, stamp, previous],
+            )
+            attached += 1
+        return attached, unknown
+
+    # -- samples, models, scores, leases -----------------------------------
+
+    def add_sample(self, name: str, pks: Sequence[int]) -> None:
+        """Record documents drawn at random for a stopping rule or validation."""
+        with self.db.conn:
+            start = self.db.execute("SELECT COUNT(*) FROM samples WHERE name = ?", [name]).fetchone()[0]
+            self.db.executemany(
+                "INSERT OR IGNORE INTO samples (name, doc_pk, position, drawn_at) VALUES (?, ?, ?, ?)",
+                [(name, pk, start + i, now()) for i, pk in enumerate(pks)],
+            )
+
+    def sample(self, name: str) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT doc_pk FROM samples WHERE name = ? ORDER BY position", [name])]
+
+    def sample_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT name FROM samples ORDER BY name")]
+
+    def clear_sample(self, name: str) -> None:
+        with self.db.conn:
+            self.db.execute("DELETE FROM samples WHERE name = ?", [name])
+
+    def next_model_version(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM models").fetchone()[0])
+
+    def record_model(self, version: int, n_labels: int, strategy: str, fit_seconds: float, path: str = "") -> None:
+        with self.db.conn:
+            self.db.execute(
+                "INSERT OR REPLACE INTO models (version, created_at, n_labels, strategy, fit_seconds, path) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [version, now(), n_labels, strategy, round(fit_seconds, 4), path],
+            )
+
+    def latest_model(self) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT version, created_at, n_labels, strategy, fit_seconds, path FROM models ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        return dict(zip(("version", "created_at", "n_labels", "strategy", "fit_seconds", "path"), row))
+
+    def save_scores(self, version: int, pks: Sequence[int], scores: Sequence[float], ranks: dict[int, int]) -> None:
+        """Replace the stored scores with one model's (ranks: pk -> queue position)."""
+        with self.db.conn:
+            self.db.execute("DELETE FROM scores")
+            self.db.executemany(
+                "INSERT INTO scores (doc_pk, model_version, score, rank) VALUES (?, ?, ?, ?)",
+                [(pk, version, float(s), ranks.get(pk)) for pk, s in zip(pks, scores)],
+            )
+
+    def scores(self) -> dict[int, tuple[int, float, int | None]]:
+        """pk -> (model version, score, rank) from the latest saved ranking."""
+        return {r[0]: (r[1], r[2], r[3]) for r in self.db.execute("SELECT doc_pk, model_version, score, rank FROM scores")}
+
+    def lease(self, doc_pk: int, reviewer: str, seconds: float = 600) -> bool:
+        """Claim a document for `reviewer`; False if another reviewer holds it."""
+        stamp = datetime.now(timezone.utc).timestamp()
+        with self.db.conn:
+            self.db.execute("DELETE FROM leases WHERE expires_at < ?", [stamp])
+            row = self.db.execute("SELECT reviewer FROM leases WHERE doc_pk = ?", [doc_pk]).fetchone()
+            if row is not None and row[0] != reviewer:
+                return False
+            self.db.execute(
+                "INSERT OR REPLACE INTO leases (doc_pk, reviewer, expires_at) VALUES (?, ?, ?)",
+                [doc_pk, reviewer, stamp + seconds],
+            )
+        return True
+
+    def release(self, reviewer: str, doc_pk: int | None = None) -> None:
+        with self.db.conn:
+            if doc_pk is None:
+                self.db.execute("DELETE FROM leases WHERE reviewer = ?", [reviewer])
+            else:
+                self.db.execute("DELETE FROM leases WHERE reviewer = ? AND doc_pk = ?", [reviewer, doc_pk])
+
+    def leased_by_others(self, reviewer: str) -> set[int]:
+        stamp = datetime.now(timezone.utc).timestamp()
+        return {r[0] for r in self.db.execute(
+            "SELECT doc_pk FROM leases WHERE reviewer != ? AND expires_at >= ?", [reviewer, stamp])}
+
+    # -- summaries ---------------------------------------------------------
+
+    def counts(self) -> dict[str, Any]:
+        """The numbers `review status` prints."""
+        labels = self.config().labels
+        current = self.current_labels()
+        values = list(current.values())
+        last = self.db.execute(
+            "SELECT source, finished_at, added FROM import_batches ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return {
+            "documents": self.count_documents(),
+            "unique_documents": self.count_documents(include_duplicates=False),
+            "decided": sum(1 for v in values if v != SKIPPED),
+            "relevant": values.count(labels.positive),
+            "not_relevant": values.count(labels.negative),
+            "skipped": values.count(SKIPPED),
+            "duplicates": self.count_documents() - self.count_documents(include_duplicates=False),
+            "import_errors": int(self.db.execute("SELECT COUNT(*) FROM import_errors").fetchone()[0]),
+            "labels": {"positive": labels.positive, "negative": labels.negative},
+            "last_import": None if last is None else {"source": last[0], "finished_at": last[1], "added": last[2]},
+        }
+
+
+_DECISION_COLUMNS = (
+    "id, doc_pk, label, reviewer, decided_at, previous_label, model_version, rank, score, note, tags, kind, undoes"
+)
+
+
+def normalise_label(raw: str, labels: LabelSet) -> str:
+    """Map a label value from a file (1/0, yes/no, a label name) to a project label.
+
+    Raises:
+        ConfigError: the value is not recognised.
+    """
+    value = str(raw).strip()
+    if value in (*labels.names(), SKIPPED):
+        return value
+    low = value.casefold()
+    if low in (labels.positive.casefold(),) or low in _TRUE:
+        return labels.positive
+    if low in (labels.negative.casefold(),) or low in _FALSE:
+        return labels.negative
+    if low in ("skip", "skipped", "uncertain", "maybe"):
+        return SKIPPED
+    raise ConfigError(
+        f"Unknown label {value!r}: use {labels.positive!r} or {labels.negative!r} (or 1/0, yes/no)."
+    )
+
+
+def _document(row: Sequence[Any]) -> Document:
+    return Document(
+        pk=row[0], doc_id=row[1], title=row[2] or "", text=row[3] or "", source=row[4] or "",
+        content_hash=row[5] or "", batch_id=row[6], metadata=json.loads(row[7] or "{}"),
+        imported_at=row[8] or "", duplicate_of=row[9],
+    )
+
+
+def _decision(row: Sequence[Any]) -> Decision:
+    return Decision(
+        id=row[0], doc_pk=row[1], label=row[2], reviewer=row[3], decided_at=row[4], previous_label=row[5],
+        model_version=row[6], rank=row[7], score=row[8], note=row[9] or "",
+        tags=tuple(json.loads(row[10] or "[]")), kind=row[11], undoes=row[12],
+    )
+
+
+def _refuse_newer(db: sqlite_utils.Database, path: Path) -> None:
+    if "_sqlite_migrations" not in db.table_names():
+        return
+    applied = {r[0] for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'review'")}
+    unknown = applied - set(KNOWN_MIGRATIONS)
+    if unknown:
+        raise StoreError(
+            f"{path} was written by a newer version of review (schema steps {', '.join(sorted(unknown))}). "
+            "Upgrade review to open it."
+        )
