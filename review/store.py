@@ -150,7 +150,7 @@ class Store:
 
     def add_import_errors(self, batch_id: int, errors: Iterable[tuple[str, str]]) -> None:
         with self.db.conn:
-            self.db.executemany(
+            self.db.conn.executemany(
                 "INSERT INTO import_errors (batch_id, path, reason, at) VALUES (?, ?, ?, ?)",
                 [(batch_id, path, reason, now()) for path, reason in errors],
             )
@@ -229,7 +229,7 @@ class Store:
     def set_tokens(self, pairs: Iterable[tuple[int, str]]) -> None:
         """Store token strings computed after import: (pk, tokens) pairs."""
         with self.db.conn:
-            self.db.executemany("UPDATE documents SET tokens = ? WHERE pk = ?", [(t, pk) for pk, t in pairs])
+            self.db.conn.executemany("UPDATE documents SET tokens = ? WHERE pk = ?", [(t, pk) for pk, t in pairs])
 
     def untokenised(self, limit: int = 1000) -> list[tuple[int, str]]:
         """(pk, text) of documents whose tokens are missing."""
@@ -430,7 +430,7 @@ class Store:
         """Record documents drawn at random for a stopping rule or validation."""
         with self.db.conn:
             start = self.db.execute("SELECT COUNT(*) FROM samples WHERE name = ?", [name]).fetchone()[0]
-            self.db.executemany(
+            self.db.conn.executemany(
                 "INSERT OR IGNORE INTO samples (name, doc_pk, position, drawn_at) VALUES (?, ?, ?, ?)",
                 [(name, pk, start + i, now()) for i, pk in enumerate(pks)],
             )
@@ -468,7 +468,7 @@ class Store:
         """Replace the stored scores with one model's (ranks: pk -> queue position)."""
         with self.db.conn:
             self.db.execute("DELETE FROM scores")
-            self.db.executemany(
+            self.db.conn.executemany(
                 "INSERT INTO scores (doc_pk, model_version, score, rank) VALUES (?, ?, ?, ?)",
                 [(pk, version, float(s), ranks.get(pk)) for pk, s in zip(pks, scores)],
             )

@@ -1,0 +1,149 @@
+"""Project commands: init, import, export, status, demo."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from review.cli import db_option, echo_json, friendly_errors, open_store
+from review.errors import ConfigError
+from review.models import GOALS, STRATEGIES, LabelSet
+
+
+@click.command()
+@db_option
+@click.option("--labels", default="relevant,not relevant", show_default=True,
+              help="The two label names, the one you look for first (e.g. positive,negative).")
+@click.option("--goal", type=click.Choice(GOALS), default="find-all", show_default=True,
+              help="find-all: every relevant document (relevance first); train-classifier: the best model per label (uncertainty first).")
+@click.option("--strategy", type=click.Choice(STRATEGIES), default=None, help="Override the goal's default strategy.")
+@click.option("--target-recall", type=click.FloatRange(0.5, 1.0, max_open=True), default=None,
+              help="Recall the stop suggestion aims for (default 0.95).")
+@click.option("--confidence", type=click.FloatRange(0.5, 1.0, max_open=True), default=None,
+              help="Confidence the stop suggestion must have (default 0.95).")
+@friendly_errors
+def init(db_path: Path, labels: str, goal: str, strategy: str | None,
+         target_recall: float | None, confidence: float | None) -> None:
+    """Create a project database, or change an existing project's settings."""
+    names = [n.strip() for n in labels.split(",")]
+    if len(names) != 2:
+        raise ConfigError("--labels takes exactly two names separated by a comma, e.g. positive,negative.")
+    store = open_store(db_path, create=True)
+    config = store.config()
+    new_labels = LabelSet(names[0], names[1])
+    if new_labels != config.labels and store.has_decisions():
+        raise ConfigError("This project already has decisions; its labels cannot change.")
+    config.labels, config.goal, config.strategy = new_labels, goal, strategy
+    if target_recall is not None:
+        config.target_recall = target_recall
+    if confidence is not None:
+        config.confidence = confidence
+    store.save_config(config)
+    click.echo(f"Project {db_path}: labels {names[0]!r} / {names[1]!r}, goal {goal}, "
+               f"strategy {config.effective_strategy()}.")
+
+
+@click.command(name="import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@db_option
+@click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A CSV of id,label: known decisions to start from (e.g. a file `review export` wrote).")
+@click.option("--max-file-mb", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Skip files larger than this (default 50, or the project's setting).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@friendly_errors
+def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None,
+            max_file_mb: float | None, quiet: bool) -> None:
+    """Import folders (.txt .md .html .eml .pdf .docx) and record files (.csv .tsv .jsonl .ris).
+
+    Re-importing a folder adds only what is new; nothing already decided changes.
+    Files that cannot be read are skipped and listed with their reason.
+    """
+    from review.cli.progress import progress_bar
+    from review.ingest import import_sources
+
+    store = open_store(db_path, create=True)
+    limit = max_file_mb if max_file_mb is not None else store.config().max_file_mb
+    with progress_bar("Importing", disabled=quiet) as progress:
+        report = import_sources(store, list(sources), labels_file=labels_file, max_file_mb=limit, progress=progress)
+    click.echo(
+        f"Imported {report.added} new document(s), {report.duplicates} exact duplicate(s), "
+        f"{report.unchanged} unchanged, {report.labels_attached} label(s) attached, "
+        f"{len(report.skipped)} skipped, in {report.seconds:.1f} s."
+    )
+    for path, reason in report.skipped[:50]:
+        click.echo(f"  skipped {path}: {reason}", err=True)
+    if len(report.skipped) > 50:
+        click.echo(f"  … and {len(report.skipped) - 50} more (see `review status`).", err=True)
+    if report.added + report.duplicates + report.labels_attached + report.unchanged == 0:
+        raise click.ClickException("Nothing was imported.")
+
+
+@click.command()
+@db_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (default: standard output).")
+@click.option("--all", "include_all", is_flag=True, help="Add every undecided document with its model score and predicted label.")
+@click.option("--history", is_flag=True, help="Export the whole decision log instead (every entry, undos included).")
+@friendly_errors
+def export(db_path: Path, output: Path | None, include_all: bool, history: bool) -> None:
+    """Export decisions to CSV (UTF-8; cells safe to open in a spreadsheet)."""
+    from review.export import write_csv
+
+    store = open_store(db_path)
+    if output is None:
+        write_csv(store, sys.stdout, include_undecided=include_all, history=history)
+        return
+    with output.open("w", encoding="utf-8", newline="") as out:
+        n = write_csv(store, out, include_undecided=include_all, history=history)
+    click.echo(f"Wrote {n} row(s) to {output}.", err=True)
+
+
+@click.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--errors", "show_errors", is_flag=True, help="List every file the imports skipped, with the reason.")
+@friendly_errors
+def status(db_path: Path, as_json: bool, show_errors: bool) -> None:
+    """Documents, decisions, duplicates, import errors, model and recall estimate."""
+    from review.status import project_status, render_status
+
+    store = open_store(db_path)
+    info = project_status(store)
+    if as_json:
+        echo_json(info)
+    else:
+        click.echo(render_status(info))
+    if show_errors:
+        for path, reason in store.import_errors():
+            click.echo(f"  {path}: {reason}")
+
+
+@click.command()
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to build the demo project (default: a new temporary folder).")
+@click.option("--reviewer", default="demo", show_default=True, help="The name recorded with your decisions.")
+@friendly_errors
+def demo(folder: Path | None, reviewer: str) -> None:
+    """Build a project from the bundled demo corpus and open the review screen.
+
+    Without a terminal (e.g. in CI) it builds the project, plays a short
+    scripted review with the demo's answer key and prints the status.
+    """
+    from review.demo_project import build_demo_project, scripted_review
+
+    folder = folder or Path(tempfile.mkdtemp(prefix="review-demo-"))
+    db_path = build_demo_project(folder)
+    click.echo(f"Demo project: {db_path}", err=True)
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from review.cli.tui import run_app
+
+        run_app(db_path, reviewer)
+        return
+    from review.status import render_status
+
+    info = scripted_review(db_path, folder / "corpus" / "labels.csv", reviewer=reviewer, decisions=40)
+    click.echo(render_status(info))

@@ -1,0 +1,454 @@
+"""A review session: the queue, decisions, undo and retraining, without a UI.
+
+The TUI, the CLI and scripts all drive a `ReviewSession`. Retraining is split
+into "data in, result out" steps so that a front end can fit in a worker
+thread while the reviewer keeps going:
+
+1. `snapshot = session.training_snapshot()` (caller's thread, cheap),
+2. `ranking = session.compute_ranking(snapshot)` (any thread; touches no SQLite),
+3. `session.apply_ranking(ranking)` (caller's thread: swaps the queue in).
+
+`session.retrain()` does all three at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter, deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from review.errors import ConfigError, ReviewError
+from review.models import SKIPPED, STRATEGIES, Decision, Document, ReviewConfig
+from review.store import Store
+from review.text import tokenize_parallel
+
+if TYPE_CHECKING:
+    from review.engine import Engine, Ranking
+
+log = logging.getLogger(__name__)
+
+ENGINE_FILE = "engine.joblib"
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """The document in front of the reviewer and why it is there."""
+
+    document: Document
+    rank: int | None
+    score: float | None
+    strategy: str
+    model_version: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class TrainingSnapshot:
+    """Plain data for one retrain, taken on the session's thread."""
+
+    labels: np.ndarray
+    exclude: np.ndarray
+    version: int
+    strategy: str
+
+
+@dataclass(frozen=True)
+class RecallSummary:
+    """What the screen shows about recall and stopping."""
+
+    text: str
+    """E.g. "≈ 91 % (84–96 %)"."""
+    found: int
+    est_remaining: int | None
+    stop_text: str | None
+    """The stop suggestion with its rule and evidence, None while it has not fired."""
+    stop_fired: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Counts for the side panel and `review status`."""
+
+    reviewed: int
+    total: int
+    relevant: int
+    not_relevant: int
+    skipped: int
+    gain_curve: tuple[int, ...]
+    """Relevant found after each decision, in log order (one entry per decided document)."""
+
+
+class ReviewSession:
+    """One reviewer's session over a project database.
+
+    Args:
+        store: The open project store.
+        reviewer: The name recorded with each decision.
+        random_state: Seed for cold-start order and the model.
+    """
+
+    def __init__(self, store: Store, reviewer: str = "reviewer", random_state: int | None = 0) -> None:
+        self.store = store
+        self.reviewer = reviewer
+        self.random_state = random_state
+        self.config: ReviewConfig = store.config()
+        self.strategy: str = self.config.effective_strategy()
+        self.ranking: Ranking | None = None
+        self.engine: Engine | None = None
+        self._pks: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._row: dict[int, int] = {}
+        self._dupes: np.ndarray = np.zeros(0, dtype=bool)
+        self._queue: deque[int] = deque()
+        self._queue_meta: dict[int, tuple[int, float]] = {}
+        self._queue_reason = "import order"
+        self._queue_version: int | None = None
+        self._current: QueueItem | None = None
+        self._decided: set[int] = set(store.current_labels())
+        self._load_saved_queue()
+
+    # -- preparing the engine (slow: run it off the UI thread) -----------------
+
+    def prepare(self, progress: object | None = None) -> None:
+        """Tokenise what is missing, load the corpus into the engine, rank once.
+
+        This is the slow step (seconds on a large corpus). Front ends call it
+        in a worker; the queue saved by the last session is usable before.
+        """
+        from review.engine import Engine
+
+        self._tokenise_missing()
+        pks, tokens, dupes = self.store.corpus()
+        engine = self._load_engine(len(pks))
+        if engine is None:
+            engine = Engine(strategy=self.strategy, mixed_share=self.config.mixed_share, random_state=self.random_state)
+            engine.load_corpus(tokens)
+        elif engine.n_docs < len(pks):
+            engine.extend_corpus(tokens[engine.n_docs :])
+        self.engine = engine
+        self._pks = np.asarray(pks, dtype=np.int64)
+        self._row = {pk: i for i, pk in enumerate(pks)}
+        self._dupes = np.asarray(dupes, dtype=bool)
+        self._save_engine()
+
+    @property
+    def ready(self) -> bool:
+        """True once `prepare` has run and the session can retrain."""
+        return self.engine is not None
+
+    def _tokenise_missing(self) -> None:
+        while True:
+            todo = self.store.untokenised(limit=5000)
+            if not todo:
+                return
+            tokens = tokenize_parallel([text for _, text in todo])
+            self.store.set_tokens((pk, tok or " ") for (pk, _), tok in zip(todo, tokens))
+
+    def _engine_path(self) -> Path | None:
+        folder = self.store.models_dir
+        return None if folder is None else folder / ENGINE_FILE
+
+    def _load_engine(self, n_docs: int) -> Engine | None:
+        from review.engine import Engine
+
+        path = self._engine_path()
+        if path is None or not path.exists():
+            return None
+        try:
+            engine = Engine.load(path)
+        except (ReviewError, OSError, EOFError, ValueError) as exc:
+            log.warning("ignoring saved engine %s: %s", path, exc)
+            return None
+        return engine if engine.n_docs <= n_docs else None
+
+    def _save_engine(self) -> None:
+        path = self._engine_path()
+        if path is None or self.engine is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine.save(path)
+
+    # -- retraining ----------------------------------------------------------
+
+    def training_snapshot(self) -> TrainingSnapshot:
+        """The labels and exclusions for one retrain (cheap; caller's thread).
+
+        Raises:
+            ReviewError: `prepare` has not run yet.
+        """
+        if self.engine is None:
+            raise ReviewError("The model is still loading the corpus.")
+        labels = np.full(len(self._pks), -1, dtype=np.int8)
+        positive, negative = self.config.labels.positive, self.config.labels.negative
+        for pk, label in self.store.current_labels().items():
+            row = self._row.get(pk)
+            if row is None:
+                continue
+            if label == positive:
+                labels[row] = 1
+            elif label == negative:
+                labels[row] = 0
+        exclude = self._dupes.copy()
+        for name in self.store.sample_names():
+            if name.startswith("elusion"):
+                for pk in self.store.sample(name):
+                    if pk in self._row:
+                        exclude[self._row[pk]] = True
+        return TrainingSnapshot(labels, exclude, self.store.next_model_version(), self.strategy)
+
+    def compute_ranking(self, snapshot: TrainingSnapshot) -> Ranking:
+        """Fit and rank (slow; safe in a worker thread: touches no SQLite)."""
+        if self.engine is None:
+            raise ReviewError("The model is still loading the corpus.")
+        return self.engine.rank(snapshot.labels, exclude=snapshot.exclude, version=snapshot.version,
+                                strategy=snapshot.strategy)
+
+    def apply_ranking(self, ranking: Ranking) -> None:
+        """Swap a new ranking in: the queue is rebuilt; the current document stays."""
+        self.ranking = ranking
+        pks = self._pks
+        order = [int(pks[r]) for r in ranking.order]
+        ranks = {pk: i + 1 for i, pk in enumerate(order)}
+        self.store.save_scores(ranking.version, pks.tolist(), ranking.scores.tolist(), ranks)
+        if ranking.cold_start_reason is None:
+            self.store.record_model(ranking.version, ranking.n_labels, ranking.strategy, ranking.fit_seconds)
+        self._queue_version = ranking.version if ranking.cold_start_reason is None else None
+        self._queue_reason = ranking.cold_start_reason or f"{ranking.strategy} ranking, model v{ranking.version}"
+        self._set_queue(order, {pk: (ranks[pk], float(ranking.scores[self._row[pk]])) for pk in order})
+        if ranking.cold_start_reason is not None:
+            self._front_load_seed_query()
+
+    def retrain(self) -> Ranking:
+        """Snapshot, fit and apply in one call (for scripts and the CLI)."""
+        if self.engine is None:
+            self.prepare()
+        ranking = self.compute_ranking(self.training_snapshot())
+        self.apply_ranking(ranking)
+        return ranking
+
+    def set_strategy(self, strategy: str) -> None:
+        """Switch strategy; the next retrain uses it.
+
+        Raises:
+            ConfigError: unknown strategy.
+        """
+        if strategy not in STRATEGIES:
+            raise ConfigError(f"Unknown strategy {strategy!r}: choose from {', '.join(STRATEGIES)}.")
+        self.strategy = strategy
+
+    def cycle_strategy(self) -> str:
+        """Move to the next of relevance / uncertainty / mixed and return it."""
+        cycle = ["relevance", "uncertainty", "mixed"]
+        nxt = cycle[(cycle.index(self.strategy) + 1) % 3] if self.strategy in cycle else "relevance"
+        self.set_strategy(nxt)
+        return nxt
+
+    # -- the queue -----------------------------------------------------------
+
+    def _load_saved_queue(self) -> None:
+        saved = self.store.scores()
+        if saved:
+            ranked = sorted((rank, pk) for pk, (_, _, rank) in saved.items() if rank is not None)
+            self._queue_version = next(iter(saved.values()))[0]
+            self._queue_reason = f"saved ranking, model v{self._queue_version}"
+            self._set_queue([pk for _, pk in ranked], {pk: (r, saved[pk][1]) for r, pk in ranked})
+        else:
+            pks, _, dupes = self.store.corpus()
+            order = [pk for pk, dup in zip(pks, dupes) if not dup]
+            random.Random(self.random_state).shuffle(order)
+            self._queue_reason = "random order: no model yet"
+            self._set_queue(order, {})
+            self._front_load_seed_query()
+
+    def _front_load_seed_query(self) -> None:
+        query = self.store._setting("seed_query")
+        if not query:
+            return
+        hits = [d.pk for d in self.store.search(query, limit=200)]
+        if hits:
+            rest = [pk for pk in self._queue if pk not in set(hits)]
+            self._queue = deque(hits + rest)
+            self._queue_reason = f"cold start: search results for {query!r} first, then random order"
+
+    def set_seed_query(self, query: str) -> list[Document]:
+        """Put the hits of a full-text query first while the model cannot rank yet."""
+        self.store._set_setting("seed_query", query)
+        hits = self.store.search(query, limit=200)
+        if self.ranking is None or self.ranking.cold_start_reason is not None:
+            self._front_load_seed_query()
+        return hits
+
+    def _set_queue(self, order: list[int], meta: dict[int, tuple[int, float]]) -> None:
+        current = self._current.document.pk if self._current else None
+        self._queue = deque(pk for pk in order if pk not in self._decided and pk != current)
+        self._queue_meta = meta
+
+    def current(self) -> QueueItem | None:
+        """The document to show now (None when nothing is left to review)."""
+        if self._current is None:
+            self._advance()
+        return self._current
+
+    def _advance(self) -> None:
+        self._current = None
+        others = self.store.leased_by_others(self.reviewer)
+        while self._queue:
+            pk = self._queue.popleft()
+            if pk in self._decided or pk in others:
+                continue
+            if self.store.current_label(pk) is not None:  # decided by someone else meanwhile
+                self._decided.add(pk)
+                continue
+            if not self.store.lease(pk, self.reviewer):
+                continue
+            rank, score = self._queue_meta.get(pk, (None, None))
+            self._current = QueueItem(self.store.document(pk), rank, score, self.strategy,
+                                      self._queue_version, self._queue_reason)
+            return
+
+    def remaining(self) -> int:
+        """Documents still in the queue (the current one included)."""
+        return len(self._queue) + (1 if self._current else 0)
+
+    # -- decisions -----------------------------------------------------------
+
+    def decide(self, label: str, note: str = "", tags: tuple[str, ...] = ()) -> Decision:
+        """Record a decision on the current document and move to the next.
+
+        Raises:
+            ReviewError: there is no current document.
+            ConfigError: `label` is not a project label or "skipped".
+        """
+        item = self.current()
+        if item is None:
+            raise ReviewError("Nothing left to review.")
+        decision = self.store.record(
+            item.document.pk, label, self.reviewer, model_version=item.model_version,
+            rank=item.rank, score=item.score, note=note, tags=tags,
+        )
+        self._decided.add(item.document.pk)
+        self.store.release(self.reviewer, item.document.pk)
+        self._advance()
+        return decision
+
+    def relevant(self, note: str = "", tags: tuple[str, ...] = ()) -> Decision:
+        return self.decide(self.config.labels.positive, note, tags)
+
+    def not_relevant(self, note: str = "", tags: tuple[str, ...] = ()) -> Decision:
+        return self.decide(self.config.labels.negative, note, tags)
+
+    def skip(self, note: str = "") -> Decision:
+        return self.decide(SKIPPED, note)
+
+    def decide_document(self, pk: int, label: str | None, note: str = "") -> Decision:
+        """Label any document directly (from search results or history)."""
+        previous_note = self.latest_note(pk)
+        decision = self.store.record(pk, label, self.reviewer, kind="edit", note=note or previous_note)
+        if label is None:
+            self._decided.discard(pk)
+        else:
+            self._decided.add(pk)
+            if self._current is not None and self._current.document.pk == pk:
+                self.store.release(self.reviewer, pk)
+                self._advance()
+            elif pk in self._queue:
+                self._queue.remove(pk)
+        return decision
+
+    def undo(self) -> Decision | None:
+        """Undo this reviewer's latest decision still standing; its document comes back.
+
+        Returns the undo entry, or None when there is nothing to undo.
+        """
+        last = self.store.last_undoable(self.reviewer)
+        if last is None:
+            return None
+        entry = self.store.record(last.doc_pk, last.previous_label, self.reviewer, kind="undo", undoes=last.id,
+                                  note=last.note, tags=last.tags)
+        if last.previous_label is None:
+            self._decided.discard(last.doc_pk)
+            if self._current is not None:
+                self.store.release(self.reviewer, self._current.document.pk)
+                self._queue.appendleft(self._current.document.pk)
+            self.store.lease(last.doc_pk, self.reviewer)
+            rank, score = self._queue_meta.get(last.doc_pk, (last.rank, last.score))
+            self._current = QueueItem(self.store.document(last.doc_pk), rank, score, self.strategy,
+                                      self._queue_version, "brought back by undo")
+        return entry
+
+    def annotate(self, note: str | None = None, tags: tuple[str, ...] | None = None, pk: int | None = None) -> None:
+        """Attach a note and/or tags to a document (the current one by default).
+
+        On an undecided document the note waits and is saved with its decision.
+        """
+        if pk is None:
+            if self._current is None:
+                raise ReviewError("No document to annotate.")
+            pk = self._current.document.pk
+        label = self.store.current_label(pk)
+        last = self.store.latest_entries().get(pk)
+        self.store.record(pk, label, self.reviewer, kind="edit",
+                          note=note if note is not None else (last.note if last else ""),
+                          tags=tags if tags is not None else (last.tags if last else ()))
+
+    def latest_note(self, pk: int) -> str:
+        entry = self.store.latest_entries().get(pk)
+        return entry.note if entry else ""
+
+    def latest_tags(self, pk: int) -> tuple[str, ...]:
+        entry = self.store.latest_entries().get(pk)
+        return entry.tags if entry else ()
+
+    def search(self, query: str, limit: int = 50) -> list[Document]:
+        return self.store.search(query, limit)
+
+    def history(self, limit: int | None = 200) -> list[Decision]:
+        return self.store.history(limit=limit)
+
+    # -- numbers -------------------------------------------------------------
+
+    def progress(self) -> Progress:
+        positive, negative = self.config.labels.positive, self.config.labels.negative
+        state: dict[int, str | None] = {}
+        counts: Counter[str | None] = Counter()
+        curve: list[int] = []
+        for entry in self.store.iter_log():
+            counts[state.get(entry.doc_pk)] -= 1
+            counts[entry.label] += 1
+            state[entry.doc_pk] = entry.label
+            reviewed = counts[positive] + counts[negative]
+            del curve[reviewed:]
+            if reviewed > len(curve):
+                curve.append(counts[positive])
+            elif curve:
+                curve[-1] = counts[positive]
+        return Progress(
+            reviewed=counts[positive] + counts[negative],
+            total=self.store.count_documents(include_duplicates=False),
+            relevant=counts[positive],
+            not_relevant=counts[negative],
+            skipped=counts[SKIPPED],
+            gain_curve=tuple(curve),
+        )
+
+    def recall_summary(self) -> RecallSummary | None:
+        """The recall estimate and stop suggestion (None until a model has ranked)."""
+        if self.ranking is None or self.ranking.cold_start_reason is not None:
+            return None
+        return None
+
+    def set_terms(self, include: list[str], exclude: list[str]) -> None:
+        """Save the project's highlight terms (signs of relevance / of non-relevance)."""
+        self.config.include_terms = [t for t in include if t.strip()]
+        self.config.exclude_terms = [t for t in exclude if t.strip()]
+        self.store.save_config(self.config)
+
+    def explain(self, pk: int, top: int = 10) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        """Terms pushing a document's score up and down under the current model."""
+        if self.engine is None or self.ranking is None or self.ranking.model is None or pk not in self._row:
+            return [], []
+        return self.engine.explain(self.ranking, self._row[pk], top)

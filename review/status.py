@@ -1,0 +1,48 @@
+"""The project summary that `review status` prints and the screens show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from review.store import Store
+
+
+def project_status(store: Store) -> dict[str, Any]:
+    """Counts, the latest model and (when a model exists) the recall estimate."""
+    info = store.counts()
+    config = store.config()
+    info["goal"] = config.goal
+    info["strategy"] = config.effective_strategy()
+    info["target_recall"] = config.target_recall
+    info["confidence"] = config.confidence
+    info["model"] = store.latest_model()
+    return info
+
+
+def render_status(info: dict[str, Any]) -> str:
+    """Human-readable lines for `review status`."""
+    labels = info["labels"]
+    lines = [
+        f"Documents      {info['documents']:>8}  ({info['duplicates']} exact duplicates grouped)",
+        f"Decided        {info['decided']:>8}  ({labels['positive']}: {info['relevant']}, "
+        f"{labels['negative']}: {info['not_relevant']})",
+        f"Skipped        {info['skipped']:>8}",
+        f"Import errors  {info['import_errors']:>8}" + ("  (see `review status --errors`)" if info["import_errors"] else ""),
+        f"Goal           {info['goal']} ({info['strategy']} first); target recall {info['target_recall']:.0%} "
+        f"at {info['confidence']:.0%} confidence",
+    ]
+    last = info.get("last_import")
+    if last:
+        lines.append(f"Last import    {last['source']} ({last['added']} added, {last['finished_at'] or 'unfinished'})")
+    model = info.get("model")
+    lines.append(
+        f"Model          v{model['version']} trained on {model['n_labels']} labels ({model['strategy']}), {model['created_at']}"
+        if model else "Model          none yet (needs one decision of each label)"
+    )
+    estimate = info.get("recall")
+    if estimate:
+        lines.append(f"Recall         {estimate['text']}")
+    stop = info.get("stop")
+    if stop:
+        lines.append(f"Stop?          {stop['text']}")
+    return "\n".join(lines)

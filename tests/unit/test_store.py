@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from review.errors import ConfigError, StoreError
+from review.models import SKIPPED, LabelSet, NewDocument, ReviewConfig
+from review.store import Store, normalise_label
+
+
+def test_open_creates_wal_database_with_migrations(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "p.db")
+    assert store.db.journal_mode == "wal"
+    names = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations")]
+    assert names == ["m001_initial"]
+
+
+def test_missing_database_without_create_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="No project database"):
+        Store.open(tmp_path / "nope.db", create=False)
+
+
+def test_file_from_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.db"
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('review', 'm999_future', 'x')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer version"):
+        Store.open(path)
+
+
+def test_not_a_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.db"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="not a review project database"):
+        Store.open(path)
+
+
+def test_exact_duplicates_are_grouped_and_reimport_adds_only_new(store: Store) -> None:
+    batch = store.begin_batch("a")
+    first = store.add_documents([NewDocument("a", "A", "Hello  World"), NewDocument("b", "B", "hello world")], batch)
+    assert (first.added, first.duplicates) == (1, 1)
+    again = store.add_documents([NewDocument("a", "A", "Hello  World"), NewDocument("c", "C", "new")], batch)
+    assert (again.added, again.unchanged) == (1, 1)
+    assert store.document_by_id("b").duplicate_of == store.document_by_id("a").pk
+    assert store.duplicates_of(store.document_by_id("a").pk) == ["b"]
+
+
+def test_changed_text_updates_undecided_but_keeps_decided(store: Store) -> None:
+    store.add_documents([NewDocument("a", "A", "one"), NewDocument("b", "B", "two")])
+    store.record(store.document_by_id("a").pk, "relevant", "ann")
+    result = store.add_documents([NewDocument("a", "A", "one changed"), NewDocument("b", "B", "two changed")])
+    assert result.updated == 1 and result.kept_decided == ("a",)
+    assert store.document_by_id("a").text == "one"
+    assert store.document_by_id("b").text == "two changed"
+
+
+def test_decision_log_is_append_only_and_derives_current_label(filled_store: Store) -> None:
+    s = filled_store
+    d1 = s.record(1, "relevant", "ann", model_version=3, rank=1, score=0.9, note="key doc", tags=["hot"])
+    assert d1.previous_label is None and d1.tags == ("hot",) and d1.model_version == 3
+    d2 = s.record(1, "not relevant", "bob")
+    assert d2.previous_label == "relevant"
+    assert s.current_label(1) == "not relevant"
+    undo = s.record(1, d2.previous_label, "bob", kind="undo", undoes=d2.id)
+    assert s.current_label(1) == "relevant"
+    assert [d.id for d in s.history()] == [undo.id, d2.id, d1.id]
+    assert s.last_undoable("bob") is None
+    assert s.last_undoable("ann").id == d1.id
+
+
+def test_unknown_label_is_refused(filled_store: Store) -> None:
+    with pytest.raises(ConfigError, match="Unknown label"):
+        filled_store.record(1, "maybe-ish", "ann")
+    assert filled_store.record(1, SKIPPED, "ann").label == SKIPPED
+
+
+def test_custom_labels_and_synonyms(store: Store) -> None:
+    store.save_config(ReviewConfig(labels=LabelSet("positive", "negative"), goal="train-classifier"))
+    labels = store.config().labels
+    assert normalise_label("1", labels) == "positive"
+    assert normalise_label("No", labels) == "negative"
+    assert normalise_label("Positive", labels) == "positive"
+    with pytest.raises(ConfigError):
+        normalise_label("banana", labels)
+    with pytest.raises(ConfigError):
+        store.save_config(ReviewConfig(labels=LabelSet("x", "x")))
+    assert store.config().goal == "train-classifier"
+
+
+def test_attach_labels_reports_unknown_ids(filled_store: Store) -> None:
+    attached, unknown = filled_store.attach_labels([("d000", "1"), ("d001", "0"), ("zzz", "1")])
+    assert attached == 2 and unknown == ["zzz"]
+    assert filled_store.counts()["relevant"] == 1
+
+
+def test_search_uses_fts_and_survives_bad_syntax(filled_store: Store) -> None:
+    hits = filled_store.search("pricing")
+    assert hits and all("pricing" in d.text for d in hits)
+    assert isinstance(filled_store.search('"unbalanced'), list)
+    assert filled_store.search("AND OR (") == []
+
+
+def test_leases_keep_two_reviewers_apart(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    a = Store.open(path)
+    a.add_documents([NewDocument("x", "X", "text x")])
+    b = Store.open(path)
+    assert a.lease(1, "ann")
+    assert not b.lease(1, "bob")
+    assert b.leased_by_others("bob") == {1}
+    a.release("ann")
+    assert b.lease(1, "bob")
+
+
+def test_counts_json_keys(filled_store: Store) -> None:
+    filled_store.record(1, "relevant", "ann")
+    filled_store.record(2, SKIPPED, "ann")
+    c = filled_store.counts()
+    assert {k: c[k] for k in ("documents", "decided", "relevant", "not_relevant", "skipped", "duplicates", "import_errors")} == {
+        "documents": 20, "decided": 1, "relevant": 1, "not_relevant": 0, "skipped": 1, "duplicates": 0, "import_errors": 0,
+    }
