@@ -207,8 +207,18 @@ class ReviewSession:
         return self.engine.rank(snapshot.labels, exclude=snapshot.exclude, version=snapshot.version,
                                 strategy=snapshot.strategy)
 
-    def apply_ranking(self, ranking: Ranking) -> None:
-        """Swap a new ranking in: the queue is rebuilt; the current document stays."""
+    def apply_ranking(self, ranking: Ranking, keep_current: bool = True) -> None:
+        """Swap a new ranking in and rebuild the queue.
+
+        Args:
+            ranking: The result of `compute_ranking`.
+            keep_current: Leave the document on screen where it is (a front end
+                never swaps a document under the reviewer's eyes); False puts it
+                back so that the new ranking's first document comes next.
+        """
+        if not keep_current and self._current is not None:
+            self.store.release(self.reviewer, self._current.document.pk)
+            self._current = None
         self.ranking = ranking
         pks = self._pks
         order = [int(pks[r]) for r in ranking.order]
@@ -227,7 +237,7 @@ class ReviewSession:
         if self.engine is None:
             self.prepare()
         ranking = self.compute_ranking(self.training_snapshot())
-        self.apply_ranking(ranking)
+        self.apply_ranking(ranking, keep_current=False)
         return ranking
 
     def set_strategy(self, strategy: str) -> None:
@@ -316,8 +326,10 @@ class ReviewSession:
 
     # -- decisions -----------------------------------------------------------
 
-    def decide(self, label: str, note: str = "", tags: tuple[str, ...] = ()) -> Decision:
+    def decide(self, label: str, note: str | None = None, tags: tuple[str, ...] | None = None) -> Decision:
         """Record a decision on the current document and move to the next.
+
+        A note or tags attached before the decision are kept unless replaced.
 
         Raises:
             ReviewError: there is no current document.
@@ -326,22 +338,25 @@ class ReviewSession:
         item = self.current()
         if item is None:
             raise ReviewError("Nothing left to review.")
+        pending = self.store.latest_entry(item.document.pk)
         decision = self.store.record(
             item.document.pk, label, self.reviewer, model_version=item.model_version,
-            rank=item.rank, score=item.score, note=note, tags=tags,
+            rank=item.rank, score=item.score,
+            note=note if note is not None else (pending.note if pending else ""),
+            tags=tags if tags is not None else (pending.tags if pending else ()),
         )
         self._decided.add(item.document.pk)
         self.store.release(self.reviewer, item.document.pk)
         self._advance()
         return decision
 
-    def relevant(self, note: str = "", tags: tuple[str, ...] = ()) -> Decision:
+    def relevant(self, note: str | None = None, tags: tuple[str, ...] | None = None) -> Decision:
         return self.decide(self.config.labels.positive, note, tags)
 
-    def not_relevant(self, note: str = "", tags: tuple[str, ...] = ()) -> Decision:
+    def not_relevant(self, note: str | None = None, tags: tuple[str, ...] | None = None) -> Decision:
         return self.decide(self.config.labels.negative, note, tags)
 
-    def skip(self, note: str = "") -> Decision:
+    def skip(self, note: str | None = None) -> Decision:
         return self.decide(SKIPPED, note)
 
     def decide_document(self, pk: int, label: str | None, note: str = "") -> Decision:
@@ -389,18 +404,18 @@ class ReviewSession:
             if self._current is None:
                 raise ReviewError("No document to annotate.")
             pk = self._current.document.pk
-        label = self.store.current_label(pk)
-        last = self.store.latest_entries().get(pk)
+        last = self.store.latest_entry(pk)
+        label = last.label if last else None
         self.store.record(pk, label, self.reviewer, kind="edit",
                           note=note if note is not None else (last.note if last else ""),
                           tags=tags if tags is not None else (last.tags if last else ()))
 
     def latest_note(self, pk: int) -> str:
-        entry = self.store.latest_entries().get(pk)
+        entry = self.store.latest_entry(pk)
         return entry.note if entry else ""
 
     def latest_tags(self, pk: int) -> tuple[str, ...]:
-        entry = self.store.latest_entries().get(pk)
+        entry = self.store.latest_entry(pk)
         return entry.tags if entry else ()
 
     def search(self, query: str, limit: int = 50) -> list[Document]:

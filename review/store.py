@@ -363,8 +363,16 @@ class Store:
         """The reviewer's latest decision that has not been undone, or None."""
         row = self.db.execute(
             f"SELECT {_DECISION_COLUMNS} FROM decisions d WHERE reviewer = ? AND kind IN ('decide', 'edit') "
+            "AND label IS NOT previous_label "
             "AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id) ORDER BY id DESC LIMIT 1",
             [reviewer],
+        ).fetchone()
+        return None if row is None else _decision(row)
+
+    def latest_entry(self, doc_pk: int) -> Decision | None:
+        """The document's latest log entry (its label, note and tags now), or None."""
+        row = self.db.execute(
+            f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE doc_pk = ? ORDER BY id DESC LIMIT 1", [doc_pk]
         ).fetchone()
         return None if row is None else _decision(row)
 

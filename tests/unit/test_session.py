@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from review.errors import ConfigError, ReviewError
+from review.models import SKIPPED, NewDocument
+from review.session import ReviewSession
+from review.store import Store
+from tests.conftest import tiny_docs
+
+
+def _truth(session: ReviewSession) -> int:
+    item = session.current()
+    assert item is not None
+    return item.document.metadata["y"]
+
+
+def _review(session: ReviewSession, n: int) -> None:
+    for _ in range(n):
+        (session.relevant if _truth(session) else session.not_relevant)()
+        session.retrain()
+
+
+def test_cold_start_then_model_ranks_relevant_first(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    assert session.current().reason.startswith("random order")
+    session.prepare()
+    assert session.retrain().cold_start_reason is not None
+    _review(session, 8)
+    assert session.ranking.cold_start_reason is None
+    item = session.current()
+    assert item.rank == 1 and item.model_version == session.ranking.version
+    decision = session.decide(session.config.labels.positive)
+    assert (decision.rank, decision.model_version) == (1, session.ranking.version)
+    assert decision.score == pytest.approx(item.score)
+
+
+def test_decision_is_committed_before_the_next_document(filled_store: Store, tmp_path: Path) -> None:
+    session = ReviewSession(filled_store, "ann")
+    first = session.current().document.pk
+    session.not_relevant(note="boring", tags=("x",))
+    other = Store.open(filled_store.path)
+    assert other.current_label(first) == "not relevant"
+    assert other.history()[0].note == "boring" and other.history()[0].tags == ("x",)
+
+
+def test_undo_walks_back_through_the_whole_log(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    seen = []
+    for _ in range(3):
+        seen.append(session.current().document.pk)
+        session.skip()
+    for expected in reversed(seen):
+        session.undo()
+        assert session.current().document.pk == expected
+        assert filled_store.current_label(expected) is None
+    assert session.undo() is None
+    assert len(filled_store.history()) == 6  # nothing deleted: three decisions, three undos
+
+
+def test_undo_of_a_change_restores_the_previous_label(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    pk = session.current().document.pk
+    session.relevant()
+    session.decide_document(pk, "not relevant")
+    session.undo()
+    assert filled_store.current_label(pk) == "relevant"
+
+
+def test_notes_wait_for_the_decision_and_tags_survive(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    pk = session.current().document.pk
+    session.annotate(note="check with counsel", tags=("privileged",))
+    assert session.current().document.pk == pk  # annotating does not move on
+    session.relevant()
+    session.annotate(note="still", pk=pk)
+    assert session.latest_note(pk) == "still" and session.latest_tags(pk) == ("privileged",)
+    assert filled_store.current_label(pk) == "relevant"
+
+
+def test_two_reviewers_never_get_the_same_document(filled_store: Store) -> None:
+    ann = ReviewSession(filled_store, "ann")
+    bob = ReviewSession(Store.open(filled_store.path), "bob")
+    seen_a, seen_b = set(), set()
+    for _ in range(5):
+        seen_a.add(ann.current().document.pk)
+        seen_b.add(bob.current().document.pk)
+        assert ann.current().document.pk != bob.current().document.pk
+        ann.skip()
+        bob.skip()
+    assert not seen_a & seen_b
+
+
+def test_seed_query_puts_search_hits_first(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    shown = session.current().document.pk
+    hits = session.set_seed_query("pricing")
+    assert hits
+    assert session.current().document.pk == shown  # the document on screen stays
+    session.skip()
+    expected = [h.pk for h in hits if h.pk != shown][0]
+    assert session.current().document.pk == expected
+    assert "search results" in session.current().reason
+
+
+def test_search_hits_can_be_labelled_directly(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    hit = session.search("pricing")[0]
+    session.decide_document(hit.pk, "relevant")
+    assert filled_store.current_label(hit.pk) == "relevant"
+    for _ in range(19):
+        item = session.current()
+        if item is None:
+            break
+        assert item.document.pk != hit.pk
+        session.skip()
+
+
+def test_duplicates_are_not_served_and_not_trained_on(store: Store) -> None:
+    store.add_documents(tiny_docs(12) + [NewDocument("dup", "D", tiny_docs(1)[0].text)])
+    session = ReviewSession(store, "ann")
+    session.prepare()
+    assert session.training_snapshot().exclude.sum() == 1
+    served = set()
+    while (item := session.current()) is not None:
+        served.add(item.document.doc_id)
+        session.skip()
+    assert "dup" not in served and len(served) == 12
+
+
+def test_progress_gain_curve_follows_undo(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    labels = []
+    for _ in range(4):
+        labels.append(_truth(session))
+        (session.relevant if labels[-1] else session.not_relevant)()
+    session.undo()
+    progress = session.progress()
+    assert progress.reviewed == 3
+    assert list(progress.gain_curve) == [sum(labels[: i + 1]) for i in range(3)]
+
+
+def test_errors_are_review_errors(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    with pytest.raises(ConfigError):
+        session.set_strategy("telepathy")
+    with pytest.raises(ConfigError):
+        session.decide("maybe")
+    with pytest.raises(ReviewError):
+        session.training_snapshot()
+    while session.current() is not None:
+        session.decide(SKIPPED)
+    with pytest.raises(ReviewError, match="Nothing left"):
+        session.relevant()
