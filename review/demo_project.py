@@ -12,8 +12,8 @@ from review.session import ReviewSession
 from review.status import project_status
 from review.store import Store
 
-DEMO_SEED_QUERY = "price OR pricing"
-"""Cold-start search: the demo's matter is about a pricing agreement."""
+DEMO_SEED_QUERY = "Ardmore"
+"""Cold-start search: the matter is about a secret understanding with Ardmore Cartons."""
 
 
 def build_demo_project(folder: Path) -> Path:
@@ -24,7 +24,7 @@ def build_demo_project(folder: Path) -> Path:
     store = Store.open(db_path)
     try:
         import_sources(store, [corpus / "docs"])
-        store._set_setting("seed_query", DEMO_SEED_QUERY)
+        store.set_setting("seed_query", DEMO_SEED_QUERY)
     finally:
         store.close()
     return db_path

@@ -275,7 +275,7 @@ class ReviewSession:
             self._front_load_seed_query()
 
     def _front_load_seed_query(self) -> None:
-        query = self.store._setting("seed_query")
+        query = self.store.setting("seed_query")
         if not query:
             return
         hits = [d.pk for d in self.store.search(query, limit=200)]
@@ -286,7 +286,7 @@ class ReviewSession:
 
     def set_seed_query(self, query: str) -> list[Document]:
         """Put the hits of a full-text query first while the model cannot rank yet."""
-        self.store._set_setting("seed_query", query)
+        self.store.set_setting("seed_query", query)
         hits = self.store.search(query, limit=200)
         if self.ranking is None or self.ranking.cold_start_reason is not None:
             self._front_load_seed_query()

@@ -99,7 +99,7 @@ class Store:
 
     def config(self) -> ReviewConfig:
         """The project's settings (defaults where unset)."""
-        raw = self._setting("config") or {}
+        raw = self.setting("config") or {}
         labels = LabelSet(**raw.pop("labels", {})) if "labels" in raw else LabelSet()
         known = {k: v for k, v in raw.items() if k in ReviewConfig.__dataclass_fields__}
         return ReviewConfig(labels=labels, **known)
@@ -113,13 +113,13 @@ class Store:
         pos, neg = config.labels.positive.strip(), config.labels.negative.strip()
         if not pos or not neg or pos == neg or SKIPPED in (pos, neg):
             raise ConfigError(f"Labels must be two different names, neither empty nor '{SKIPPED}'.")
-        self._set_setting("config", asdict(config))
+        self.set_setting("config", asdict(config))
 
-    def _setting(self, key: str) -> Any:
+    def setting(self, key: str) -> Any:
         row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
         return None if row is None else json.loads(row[0])
 
-    def _set_setting(self, key: str, value: Any) -> None:
+    def set_setting(self, key: str, value: Any) -> None:
         with self.db.conn:
             self.db.execute(
                 "INSERT INTO settings (key, value) VALUES (?, ?) "
@@ -514,10 +514,10 @@ class Store:
     # -- summaries ---------------------------------------------------------
 
     def counts(self) -> dict[str, Any]:
-        """The numbers `review status` prints."""
+        """The numbers `review status` prints (decisions counted on unique documents)."""
         labels = self.config().labels
-        current = self.current_labels()
-        values = list(current.values())
+        dupes = {r[0] for r in self.db.execute("SELECT pk FROM documents WHERE duplicate_of IS NOT NULL")}
+        values = [label for pk, label in self.current_labels().items() if pk not in dupes]
         last = self.db.execute(
             "SELECT source, finished_at, added FROM import_batches ORDER BY id DESC LIMIT 1"
         ).fetchone()

@@ -1,0 +1,109 @@
+"""init, import, export, status and demo through click's CliRunner."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from review.cli import cli
+from review.store import Store
+
+
+def _run(*args: str) -> object:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    (folder / "sub").mkdir(parents=True)
+    for i in range(12):
+        topic = "pricing agreement with the distributor" if i % 3 == 0 else "parking and lunch plans"
+        (folder / ("sub" if i % 2 else "") / f"m{i:02d}.txt").write_text(f"Memo {i}\n{topic} number {i}\n", encoding="utf-8")
+    (folder / "zcopy.txt").write_text("Memo 0\npricing agreement with the distributor number 0\n", encoding="utf-8")
+    (folder / "blob.txt").write_bytes(bytes(range(256)) * 20)
+    return folder
+
+
+def test_import_status_export_round_trip(tmp_path: Path) -> None:
+    db = str(tmp_path / "p.db")
+    folder = _folder(tmp_path)
+    result = _run("import", str(folder), "--db", db, "-q")
+    assert result.exit_code == 0, result.output
+    assert "Imported 12 new document(s), 1 exact duplicate(s)" in result.output
+    assert "blob.txt" in result.output  # skipped, with its reason
+
+    status = json.loads(_run("status", "--db", db, "--json").output)
+    assert (status["documents"], status["duplicates"], status["import_errors"], status["decided"]) == (13, 1, 1, 0)
+
+    store = Store.open(db)
+    for doc_id, label in (("m00.txt", "relevant"), ("sub/m01.txt", "not relevant"), ("m02.txt", "skipped")):
+        store.record(store.document_by_id(doc_id).pk, label, "ann")
+    out = tmp_path / "decisions.csv"
+    assert _run("export", "--db", db, "-o", str(out)).exit_code == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert {(r["id"], r["label"]) for r in rows} == {
+        ("m00.txt", "relevant"), ("zcopy.txt", "relevant"), ("sub/m01.txt", "not relevant"), ("m02.txt", "skipped"),
+    }
+
+    # The exported file seeds a fresh project with the same decisions.
+    db2 = str(tmp_path / "q.db")
+    result = _run("import", str(folder), "--db", db2, "--labels", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    again = json.loads(_run("status", "--db", db2, "--json").output)
+    assert (again["relevant"], again["not_relevant"], again["skipped"]) == (1, 1, 1)
+
+
+def test_reimport_adds_only_new_and_keeps_decisions(tmp_path: Path) -> None:
+    db = str(tmp_path / "p.db")
+    folder = _folder(tmp_path)
+    _run("import", str(folder), "--db", db, "-q")
+    store = Store.open(db)
+    store.record(store.document_by_id("m00.txt").pk, "relevant", "ann")
+    (folder / "m00.txt").write_text("Memo 0 rewritten after review\n", encoding="utf-8")
+    (folder / "new.txt").write_text("A new production document\n", encoding="utf-8")
+    result = _run("import", str(folder), "--db", db, "-q")
+    assert "Imported 1 new document(s)" in result.output
+    assert store.document_by_id("m00.txt").text.startswith("Memo 0\npricing")
+    assert store.current_label(store.document_by_id("m00.txt").pk) == "relevant"
+
+
+def test_bad_input_is_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
+    missing = _run("status", "--db", str(tmp_path / "none.db"))
+    assert missing.exit_code == 1 and "No project database" in missing.output and "Traceback" not in missing.output
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"nope" * 1000)
+    bad = _run("status", "--db", str(garbage))
+    assert bad.exit_code == 1 and "not a review project database" in bad.output
+    nothing = _run("import", str(tmp_path / "no-such-folder"), "--db", str(tmp_path / "p.db"), "-q")
+    assert nothing.exit_code == 1 and "Nothing was imported" in nothing.output
+    labels = _run("init", "--db", str(tmp_path / "p.db"), "--labels", "only-one")
+    assert labels.exit_code == 1 and "exactly two names" in labels.output
+
+
+def test_init_sets_labels_and_goal(tmp_path: Path) -> None:
+    db = str(tmp_path / "p.db")
+    result = _run("init", "--db", db, "--labels", "positive,negative", "--goal", "train-classifier")
+    assert result.exit_code == 0 and "uncertainty" in result.output
+    config = Store.open(db).config()
+    assert config.labels.positive == "positive" and config.goal == "train-classifier"
+
+
+def test_status_text_names_the_labels(tmp_path: Path) -> None:
+    db = str(tmp_path / "p.db")
+    _run("init", "--db", db, "--labels", "positive,negative")
+    text = _run("status", "--db", db).output
+    assert "positive: 0" in text and "Model" in text
+
+
+def test_demo_without_a_terminal_plays_a_scripted_review(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path / "demo")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Decided" in result.output and "Model          v" in result.output
+    store = Store.open(tmp_path / "demo" / "review.db")
+    assert store.counts()["decided"] == 40
+    assert io.StringIO(result.output).getvalue().count("Traceback") == 0
