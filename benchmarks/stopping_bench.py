@@ -1,0 +1,215 @@
+"""Stopping rules on the low-prevalence bench collections: reliability, recall and cost.
+
+Two phases, both cached in benchmarks/out/stopping/:
+
+1. replay: for each collection and seed, a ranked review with review.engine.Engine
+   (relevance, AutoTAR batches: 1, then +ceil(B/10)), from the shared priors
+   (simulate.default_priors). Once every relevant document is found the model
+   is frozen and the rest is read in its last order (recall no longer changes;
+   the rules still see the last scores). The ledger (order, batch ends, scores
+   at each batch end) is saved as .npz.
+2. evaluate: each ledger is fed to review.stopping.StoppingMonitor (gold labels
+   as the oracle, seed = run seed) at each target; every rule's stop and the
+   oracle cost (documents this run needed to reach the target) are tabulated.
+
+A rule that never fires counts as reading the whole collection (recall 1.0),
+which is what a reviewer following it would do; the `fired` column says how
+often that happened.
+
+Usage:
+    nice -n 10 /work/venv/bin/python benchmarks/stopping_bench.py --seeds 1-30
+    nice -n 10 /work/venv/bin/python benchmarks/stopping_bench.py --collections sr_cohen2006_adhd --seeds 1-5
+    /work/venv/bin/python benchmarks/stopping_bench.py --seeds 1-30 --no-replay   # tables from cached ledgers
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BENCH = ROOT / ".." / "shared" / "bench"
+OUT = ROOT / "benchmarks" / "out" / "stopping"
+os.environ.setdefault("REVIEW_CACHE_DIR", str(ROOT / "benchmarks" / "out" / "tokens"))
+
+from review.stopping import StoppingMonitor  # noqa: E402
+
+COLLECTIONS = ("sr_cohen2006_adhd", "sr_cohen2006_ppi", "sr_kitchenham2010", "sr_nagtegaal2019",
+               "news20_scimed", "legal_cuad_change_of_control")
+TARGETS = (0.8, 0.9, 0.95)
+COMBOS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "quantci+knee": ("all", ("quantci", "knee")),
+    "quantci+chm": ("all", ("quantci", "chm")),
+    "quant+knee": ("all", ("quant", "knee")),
+    "quant+chm": ("all", ("quant", "chm")),
+    "knee|chm": ("any", ("knee", "chm")),
+    "quantci|chm": ("any", ("quantci", "chm")),
+}
+"""Candidate suggestions built from rules that draw no sample of their own."""
+QUANT_NSTD = (0.5, 1.0, 1.5)
+"""Quant variants between Quant (0) and QuantCI (2) on the trade-off curve."""
+
+
+def parse_seeds(text: str) -> list[int]:
+    out: list[int] = []
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        out.extend(range(int(a), int(b or a) + 1))
+    return out
+
+
+def replay(name: str, seed: int) -> Path:
+    """Run (or reuse) one ranked review and save its ledger."""
+    path = OUT / f"{name}_{seed}.npz"
+    if path.exists():
+        return path
+    from review.engine import Engine
+    from review.simulate import batch_sizes, default_priors, load_tokens, read_labelled
+
+    data = read_labelled(BENCH / f"{name}.csv")
+    gold = data.labels
+    engine = Engine(strategy="relevance", random_state=seed)
+    engine.load_corpus(load_tokens(data))
+    n, total = gold.size, int(gold.sum())
+    labels = np.full(n, -1)
+    order = list(default_priors(gold, seed))
+    labels[order] = gold[order]
+    next_size, size, step = batch_sizes("autotar"), 0, 0
+    ends, scores, ranking = [], [], None
+    t0 = time.perf_counter()
+    while len(order) < n:
+        step += 1
+        size = next_size(step, size)
+        if int(labels.clip(0).sum()) < total or ranking is None:
+            ranking = engine.rank(labels, version=step)
+            queue = [int(r) for r in ranking.order]
+        else:  # everything found: the frozen model's order, minus what was read
+            queue = [r for r in queue if labels[r] == -1]
+        picked = np.asarray(queue[:size], dtype=int)
+        queue = queue[size:]
+        labels[picked] = gold[picked]
+        order.extend(int(r) for r in picked)
+        ends.append(len(order))
+        scores.append(ranking.scores.astype(np.float32))
+    OUT.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, order=np.asarray(order), ends=np.asarray(ends), scores=np.vstack(scores),
+                        gold=gold, wall=time.perf_counter() - t0)
+    return path
+
+
+def evaluate(path: Path, seed: int, target: float) -> dict:
+    """Feed one ledger to a StoppingMonitor at `target`; return every stop and the oracle cost."""
+    led = np.load(path)
+    order, ends, scores, gold = led["order"], led["ends"], led["scores"], led["gold"]
+    n, total = gold.size, int(gold.sum())
+    monitor = StoppingMonitor(n, target=target, random_state=seed, oracle=lambda r: int(gold[r]))
+    monitor.draw_samples(lambda r: int(gold[r]))
+    gain = np.cumsum(gold[order])
+    for step, end in enumerate(ends, start=1):
+        monitor.observe(step, order[:end], gold[order[:end]], scores[step - 1])
+        if len(monitor.stops) == len(monitor.rules):
+            break
+    stops = monitor.stops_json(gold)
+    for combo, spec in COMBOS.items():
+        fired = [monitor.stops[r] for r in spec[1] if r in monitor.stops]
+        ok = len(fired) == len(spec[1]) if spec[0] == "all" else bool(fired)
+        at = (max if spec[0] == "all" else min)(f.at for f in fired) if ok else None
+        stops[combo] = {"target": target, "at": at, "sampled": 0,
+                        "recall": None if at is None else float(gain[at - 1]) / total}
+    for k in QUANT_NSTD:  # Quant with k standard deviations, from the monitor's history
+        at = next((int(h["reviewed"]) for h in monitor.history if h["point"] - k * h["sigma"] >= target), None)
+        stops[f"quant-{k}sd"] = {"target": target, "at": at, "sampled": 0,
+                                 "recall": None if at is None else float(gain[at - 1]) / total}
+    oracle = int(np.flatnonzero(gain >= math.ceil(target * total - 1e-9))[0]) + 1
+    calib = _calibration(monitor, gain, total)
+    return {"n": n, "R": total, "oracle": oracle, "stops": stops, "calibration": calib}
+
+
+def _calibration(monitor: StoppingMonitor, gain: np.ndarray, total: int) -> list[float]:
+    """Estimated / true relevant remaining at each batch end where some remain (Platt-calibrated)."""
+    out = []
+    for h in monitor.history:
+        true_left = total - int(gain[int(h["reviewed"]) - 1])
+        if true_left > 0:
+            out.append(h["remaining"] / true_left)
+    return out
+
+
+def table(results: dict[str, list[dict]], target: float, label: str) -> str:
+    """Markdown table: one row per rule at `target`."""
+    rows = [f"\n### {label}, target {target:.2f}\n",
+            "| rule | runs | fired | reliability | mean recall | p5 recall | mean cost / oracle | mean sampled |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    runs = [r for rs in results.values() for r in rs if r["target"] == target]
+    names = list(runs[0]["stops"]) if runs else []
+    for rule in names:
+        rec, cost, fired, sampled = [], [], 0, []
+        for r in runs:
+            s = r["stops"][rule]
+            if s["at"] is None:
+                rec.append(1.0)
+                cost.append(r["n"] / r["oracle"])
+                sampled.append(0)
+            else:
+                fired += 1
+                rec.append(s["recall"])
+                cost.append(s["at"] / r["oracle"])
+                sampled.append(s["sampled"])
+        rec_a = np.asarray(rec)
+        rows.append(f"| {rule} | {len(runs)} | {fired / len(runs):.2f} | {np.mean(rec_a >= target - 1e-9):.3f} | "
+                    f"{rec_a.mean():.3f} | {np.percentile(rec_a, 5):.3f} | {np.mean(cost):.2f} | "
+                    f"{np.mean(sampled):.0f} |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--collections", default=",".join(COLLECTIONS))
+    parser.add_argument("--seeds", default="1-30")
+    parser.add_argument("--large-seeds", default=None, help="seeds for news20/legal (default: --seeds)")
+    parser.add_argument("--targets", default=",".join(str(t) for t in TARGETS))
+    parser.add_argument("--no-replay", action="store_true", help="use cached ledgers only")
+    parser.add_argument("--per-collection", action="store_true", help="also print one table per collection")
+    args = parser.parse_args()
+    if not BENCH.exists():
+        sys.exit(f"no bench data at {BENCH}")
+    targets = [float(t) for t in args.targets.split(",")]
+    results: dict[str, list[dict]] = {}
+    for name in args.collections.split(","):
+        large = name in ("news20_scimed", "legal_cuad_change_of_control")
+        seeds = parse_seeds(args.large_seeds if large and args.large_seeds else args.seeds)
+        results[name] = []
+        for seed in seeds:
+            path = OUT / f"{name}_{seed}.npz"
+            if not path.exists():
+                if args.no_replay:
+                    continue
+                t0 = time.perf_counter()
+                replay(name, seed)
+                print(f"replayed {name} seed {seed} in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+            for target in targets:
+                res = evaluate(path, seed, target)
+                res.update(collection=name, seed=seed, target=target)
+                results[name].append(res)
+        (OUT / f"results_{name}.json").write_text(json.dumps(results[name]))
+    for target in targets:
+        print(table(results, target, "all collections"))
+        if args.per_collection:
+            for name, rs in results.items():
+                print(table({name: rs}, target, name))
+    cal = [c for rs in results.values() for r in rs for c in r["calibration"]]
+    if cal:
+        print(f"\nQuant calibration (estimated / true relevant remaining, all batch ends): "
+              f"median {np.median(cal):.2f}, IQR {np.percentile(cal, 25):.2f}-{np.percentile(cal, 75):.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Grid over ranker/engine parameters: docs read to 95 % recall on the bench collections.
+
+Usage (from the repo root; run with nice, the machine is shared):
+
+    nice python benchmarks/tune_ranker.py --seeds 1-3 --batch autotar \
+        --grid '[{}, {"C": 4.0}, {"balance_ratio": 4.0}]'
+
+Each grid entry is a dict of Engine keyword arguments (ranker_params plus
+"strategy"/"batch" overrides). For every entry it prints n95 per collection
+(mean over seeds), the ratio to ASReview's n95 from ../shared/bench/PEER-ASREVIEW.md,
+the mean ratio, the worst ratio and the mean wall time per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from review.engine import Engine  # noqa: E402
+from review.simulate import default_priors, learning_curve, load_tokens, read_labelled, simulate  # noqa: E402
+
+BENCH = REPO.parent / "shared" / "bench"
+LOW_PREVALENCE = (
+    "sr_cohen2006_adhd", "sr_cohen2006_ppi", "sr_kitchenham2010", "sr_nagtegaal2019",
+    "news20_scimed", "legal_cuad_change_of_control",
+)
+
+
+def peer_n95(bench: Path = BENCH) -> dict[str, float]:
+    """ASReview's mean n95 per collection, read from PEER-ASREVIEW.md."""
+    out = {}
+    text = (bench / "PEER-ASREVIEW.md").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) >= 7 and cells[0].endswith(".csv"):
+            m = re.match(r"([\d.]+)", cells[6])
+            if m:
+                out[cells[0][:-4]] = float(m.group(1))
+    return out
+
+
+def parse_seeds(text: str) -> list[int]:
+    lo, _, hi = text.partition("-")
+    return list(range(int(lo), int(hi or lo) + 1)) if "," not in text else [int(x) for x in text.split(",")]
+
+
+def run_one(tokens: list[str], gold: np.ndarray, seed: int, params: dict, batch: str) -> dict:
+    params = dict(params)
+    strategy = params.pop("strategy", "relevance")
+    batch = str(params.pop("batch", batch))
+    start = time.perf_counter()
+    engine = Engine(strategy=strategy, random_state=seed, **params)
+    engine.load_corpus(tokens)
+    run = simulate(engine, gold, default_priors(gold, seed), batch=batch)
+    metrics = run.metrics(gold)
+    metrics["wall_s"] = time.perf_counter() - start
+    return metrics
+
+
+CURVE_COUNTS = (10, 20, 30, 40, 60, 80, 100, 150, 200, 300, 400, 600, 800, 1000, 1400, 2000)
+SENTIMENT = ("sentiment_movie_polarity2000", "sentiment_uci_sentences")
+
+
+def labels_needed(points: list[dict], goal: float) -> int | None:
+    """The smallest label count whose F1 reaches `goal` (None if none does)."""
+    return next((p["n_labels"] for p in points if p["f1"] >= goal), None)
+
+
+def sentiment_curves(seeds: list[int], params: dict, batch: str) -> None:
+    """Labels the train-classifier default needs to reach full-split F1 - 0.02, active vs random."""
+    params = dict(params)
+    strategy = params.pop("strategy", "uncertainty")
+    for name in SENTIMENT:
+        labelled = read_labelled(BENCH / f"{name}.csv")
+        tokens = load_tokens(labelled)
+        for seed in seeds:
+            start = time.perf_counter()
+            engine = Engine(strategy=strategy, random_state=seed, **params)
+            engine.load_corpus(tokens)
+            curve = learning_curve(engine, labelled.labels, CURVE_COUNTS, seed, batch=batch)
+            goal = curve["full"]["f1"] - 0.02
+            active, rand = labels_needed(curve["active"], goal), labels_needed(curve["random"], goal)
+            ratio = f"{active / rand:.2f}" if active and rand else "n/a"
+            print(f"{name} seed {seed} {strategy}: full-split F1 {curve['full']['f1']:.3f} "
+                  f"(train {curve['train_size']}), goal {goal:.3f}: active {active} labels, random {rand}, "
+                  f"ratio {ratio}  [{time.perf_counter() - start:.0f}s]", flush=True)
+            for a, r in zip(curve["active"], curve["random"]):
+                print(f"    {a['n_labels']:>5}  F1 active {a['f1']:.3f}  random {r['f1']:.3f}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--collections", default=",".join(LOW_PREVALENCE[:4]))
+    parser.add_argument("--seeds", default="1-3")
+    parser.add_argument("--batch", default="autotar")
+    parser.add_argument("--grid", default="[{}]", help="JSON list of parameter dicts")
+    parser.add_argument("--sentiment", action="store_true", help="learning curves on the sentiment collections")
+    args = parser.parse_args()
+    if args.sentiment:
+        for params in json.loads(args.grid):
+            sentiment_curves(parse_seeds(args.seeds), params, args.batch)
+        return
+    peer = peer_n95()
+    grid = json.loads(args.grid)
+    seeds = parse_seeds(args.seeds)
+    data = {}
+    for name in args.collections.split(","):
+        labelled = read_labelled(BENCH / f"{name}.csv")
+        data[name] = (load_tokens(labelled), labelled.labels)
+    for params in grid:
+        ratios, walls, cells = [], [], []
+        for name, (tokens, gold) in data.items():
+            runs = [run_one(tokens, gold, s, params, args.batch) for s in seeds]
+            n95 = np.mean([r["n95"] for r in runs])
+            walls.extend(r["wall_s"] for r in runs)
+            ratio = n95 / peer[name] if name in peer else float("nan")
+            ratios.append(ratio)
+            cells.append(f"{name.split('_')[-1]}={n95:.0f}({ratio:.2f})")
+        print(f"{json.dumps(params):60s} mean {np.nanmean(ratios):.3f} max {np.nanmax(ratios):.3f} "
+              f"wall {np.mean(walls):.2f}s  " + " ".join(cells), flush=True)
+
+
+if __name__ == "__main__":
+    main()

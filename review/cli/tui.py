@@ -1,0 +1,51 @@
+"""`review open`: the review screen. Textual is imported only when it runs."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import click
+
+from review.cli import db_option, friendly_errors, open_store
+from review.errors import StoreError
+
+
+def default_reviewer() -> str:
+    """The login name, or "reviewer" when it cannot be found."""
+    try:
+        return getpass.getuser() or "reviewer"
+    except Exception:  # getpass raises various errors without a login name
+        return "reviewer"
+
+
+def run_app(db_path: Path, reviewer: str) -> None:
+    """Open the project at `db_path` and run the review screen until the reviewer quits.
+
+    Raises:
+        StoreError: The database does not exist or cannot be opened.
+    """
+    from review.session import ReviewSession
+    from review.tui.app import make_app
+
+    if not Path(db_path).exists():
+        raise StoreError(f"No project database at {db_path}. Create one with `review import FOLDER --db {db_path}`.")
+    store = open_store(db_path)
+    try:
+        session = ReviewSession(store, reviewer)
+        make_app(session).run()
+    finally:
+        store.release(reviewer)
+        store.close()
+
+
+@click.command(name="open")
+@db_option
+@click.option("--reviewer", default=None, help="The name recorded with your decisions (default: your login name).")
+@friendly_errors
+def open_app(db_path: Path, reviewer: str | None) -> None:
+    """Open the review screen: one key per decision while the model learns.
+
+    Keys: r relevant, n not relevant, s skip, u undo, / search, h history, ? help, q quit.
+    """
+    run_app(db_path, reviewer or default_reviewer())

@@ -1,0 +1,395 @@
+"""The ranking engine: one retrain turns the current labels into a `Ranking`.
+
+The engine owns the collection's TF-IDF matrix (fitted once on every document,
+unsupervised) and, on each `rank` call, fits a fresh `Ranker` on the labelled
+rows and orders the unlabelled ones by a strategy. `rank` never mutates the
+engine, so a worker thread may call it while the UI thread reads older
+rankings; `load_corpus` and `extend_corpus` swap the matrix in one assignment.
+
+Strategies:
+
+- ``relevance``: most likely relevant first (continuous active learning).
+- ``uncertainty``: closest to the decision boundary first, |p - 0.5| smallest.
+  For a binary model, entropy, margin and least-confident sampling are all
+  monotone in |p - 0.5|, so they rank identically; there is one strategy.
+- ``mixed``: relevance order with a share ``mixed_share`` of positions given to
+  uncertainty picks, chosen by a seeded draw.
+- ``random``: a seeded random order (the baseline).
+- ``committee``: query-by-committee: bootstrap logistic regressions vote;
+  documents with the highest vote entropy come first, ties broken by the
+  closeness of the mean committee probability to 0.5.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from review.errors import ConfigError, ReviewError, StoreError
+from review.models import STRATEGIES
+from review.ranker import RANKER_PARAMS, VECTORIZER_PARAMS, Ranker, TermVectorizer
+
+FORMAT_VERSION = 1
+"""Bumped whenever the saved engine layout changes; other versions are refused."""
+
+ENGINE_PARAMS = frozenset({"presumed_negatives", "committee_size"})
+"""Engine-level tuning knobs accepted as ranker_params besides the estimators'."""
+
+MIXED_HEAD = 5000
+"""The mixed strategy interleaves within the first this many positions; the rest is by relevance."""
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The result of one retrain; immutable, safe to hand across threads."""
+
+    version: int
+    """Model version given by the caller."""
+    scores: np.ndarray
+    """P(positive) for every corpus row (0.5 everywhere on a cold start)."""
+    order: np.ndarray
+    """Row indices of the rankable unlabelled rows, in the order the strategy shows them."""
+    strategy: str
+    n_labels: int
+    """Number of labelled rows the model was fitted on (presumed negatives not counted)."""
+    fit_seconds: float
+    """Wall time of the whole retrain: fit, scoring and ordering."""
+    cold_start_reason: str | None
+    """Why no model was fitted (random order), or None when a model was fitted."""
+    model: object | None
+    """The fitted `Ranker` (None on a cold start), used by `Engine.explain`."""
+
+
+class Engine:
+    """Fits rankers on the current labels and orders the unlabelled rows.
+
+    Args:
+        strategy: The default strategy for `rank` (one of models.STRATEGIES).
+        mixed_share: In ``mixed``, the share of positions given to uncertainty picks.
+        random_state: Seed for presumed negatives, random orders, mixed draws and
+            committee bootstraps (combined with the ranking version).
+        **ranker_params: TermVectorizer parameters (ngram_range, min_df, max_df,
+            sublinear_tf, stop_words), Ranker parameters (C, class_weight,
+            max_iter) and engine parameters: presumed_negatives (number of random
+            unlabelled rows added as negatives at each retrain, AutoTAR-style;
+            0 turns it off) and committee_size (members in ``committee``).
+
+    Raises:
+        ConfigError: Unknown strategy or parameter.
+    """
+
+    def __init__(
+        self,
+        strategy: str = "relevance",
+        mixed_share: float = 0.1,
+        random_state: int | None = None,
+        **ranker_params: object,
+    ) -> None:
+        _check_strategy(strategy)
+        unknown = set(ranker_params) - VECTORIZER_PARAMS - RANKER_PARAMS - ENGINE_PARAMS
+        if unknown:
+            raise ConfigError(f"Unknown ranker parameter(s): {', '.join(sorted(unknown))}")
+        if not 0.0 <= mixed_share <= 1.0:
+            raise ConfigError(f"mixed_share must be between 0 and 1, not {mixed_share}")
+        self.strategy = strategy
+        self.mixed_share = mixed_share
+        self.random_state = random_state
+        self.ranker_params = dict(ranker_params)
+        self.presumed_negatives = int(ranker_params.get("presumed_negatives", 0))  # type: ignore[call-overload]
+        self.committee_size = int(ranker_params.get("committee_size", 5))  # type: ignore[call-overload]
+        self._vectorizer: TermVectorizer | None = None
+        self._lock = threading.Lock()
+
+    # -- corpus ---------------------------------------------------------------
+
+    def load_corpus(self, tokens: Sequence[str]) -> None:
+        """Fit the vocabulary and TF-IDF weights on every row and cache the matrix.
+
+        Args:
+            tokens: Space-joined lemma strings (from review.text), row i = position i.
+        """
+        params = {k: v for k, v in self.ranker_params.items() if k in VECTORIZER_PARAMS}
+        vectorizer = TermVectorizer(**params).fit(list(tokens))  # type: ignore[arg-type]
+        with self._lock:
+            self._vectorizer = vectorizer
+
+    def extend_corpus(self, tokens: Sequence[str]) -> None:
+        """Append rows without re-analysing the existing ones (see TermVectorizer.extended).
+
+        Raises:
+            ReviewError: No corpus was loaded yet.
+        """
+        with self._lock:
+            if self._vectorizer is None:
+                raise ReviewError("No corpus loaded: call load_corpus first.")
+            self._vectorizer = self._vectorizer.extended(list(tokens))
+
+    @property
+    def n_docs(self) -> int:
+        """Number of rows in the corpus (0 before load_corpus)."""
+        vec = self._vectorizer
+        return 0 if vec is None else int(vec.matrix_.shape[0])
+
+    @property
+    def terms(self) -> list[str]:
+        """The term of each matrix column (lemmas, or space-joined n-grams)."""
+        vec = self._vectorizer
+        return [] if vec is None else vec.terms_
+
+    # -- ranking --------------------------------------------------------------
+
+    def rank(
+        self,
+        labels: np.ndarray,
+        exclude: np.ndarray | None = None,
+        version: int = 0,
+        strategy: str | None = None,
+    ) -> Ranking:
+        """Fit a model on the labelled rows and order the rankable unlabelled rows.
+
+        Labelled rows train the model even when excluded; `exclude` only keeps
+        rows out of `order`. Thread-safe: reads the cached matrix only.
+
+        Args:
+            labels: int array of len n_docs: 1 positive, 0 negative, -1 not labelled.
+            exclude: Optional bool mask of rows never to rank (duplicates, rows
+                reserved by a stopping sample).
+            version: Model version recorded in the Ranking (also seeds randomness).
+            strategy: Overrides the engine's default strategy for this call.
+
+        Returns:
+            The Ranking. With no positive or no negative label: a seeded random
+            order, scores 0.5 and `cold_start_reason` set.
+
+        Raises:
+            ReviewError: No corpus loaded, or arrays of the wrong length.
+            ConfigError: Unknown strategy.
+        """
+        start = time.perf_counter()
+        strategy = strategy or self.strategy
+        _check_strategy(strategy)
+        vec = self._vectorizer
+        if vec is None:
+            raise ReviewError("No corpus loaded: call load_corpus first.")
+        X = vec.matrix_
+        n = X.shape[0]
+        labels = np.asarray(labels)
+        if labels.shape != (n,):
+            raise ReviewError(f"labels has {labels.size} entries for {n} documents.")
+        mask = np.zeros(n, dtype=bool) if exclude is None else np.asarray(exclude, dtype=bool)
+        if mask.shape != (n,):
+            raise ReviewError(f"exclude has {mask.size} entries for {n} documents.")
+        rng = np.random.default_rng([self.random_state or 0, version])
+        candidates = np.flatnonzero((labels == -1) & ~mask)
+        labelled = np.flatnonzero(labels >= 0)
+        n_pos = int((labels == 1).sum())
+        reason = _cold_start_reason(n_pos, labelled.size - n_pos)
+        if reason is not None:
+            return Ranking(version, np.full(n, 0.5), rng.permutation(candidates), strategy,
+                           int(labelled.size), time.perf_counter() - start, reason, None)
+        train, y = self._training_rows(labels, labelled, rng)
+        model = self._new_ranker().fit(X[train], y)
+        scores = model.score(X)
+        order = self._order(strategy, scores, candidates, rng, X, train, y)
+        return Ranking(version, scores, order, strategy, int(labelled.size),
+                       time.perf_counter() - start, None, model)
+
+    def _new_ranker(self) -> Ranker:
+        params = {k: v for k, v in self.ranker_params.items() if k in RANKER_PARAMS}
+        return Ranker(random_state=self.random_state, **params)  # type: ignore[arg-type]
+
+    def _training_rows(
+        self, labels: np.ndarray, labelled: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Labelled rows plus, if configured, a random sample of unlabelled rows as negatives."""
+        y = labels[labelled].astype(int)
+        if self.presumed_negatives <= 0:
+            return labelled, y
+        unlabelled = np.flatnonzero(labels < 0)
+        k = min(self.presumed_negatives, unlabelled.size)
+        presumed = rng.choice(unlabelled, size=k, replace=False)
+        return np.concatenate([labelled, presumed]), np.concatenate([y, np.zeros(k, dtype=int)])
+
+    def _order(
+        self,
+        strategy: str,
+        scores: np.ndarray,
+        candidates: np.ndarray,
+        rng: np.random.Generator,
+        X: object,
+        train: np.ndarray,
+        y: np.ndarray,
+    ) -> np.ndarray:
+        p = scores[candidates]
+        if strategy == "relevance":
+            return candidates[np.argsort(-p, kind="stable")]
+        if strategy == "uncertainty":
+            return candidates[np.argsort(np.abs(p - 0.5), kind="stable")]
+        if strategy == "random":
+            return rng.permutation(candidates)
+        if strategy == "mixed":
+            relevance = candidates[np.argsort(-p, kind="stable")]
+            uncertain = candidates[np.argsort(np.abs(p - 0.5), kind="stable")]
+            return _interleave(relevance, uncertain, self.mixed_share, rng)
+        return self._committee_order(candidates, rng, X, train, y)
+
+    def _committee_order(
+        self, candidates: np.ndarray, rng: np.random.Generator, X: object, train: np.ndarray, y: np.ndarray
+    ) -> np.ndarray:
+        """Vote entropy over bootstrap models (stratified, so every member sees both labels)."""
+        members = max(2, self.committee_size)
+        pos, neg = train[y == 1], train[y == 0]
+        Xc = X[candidates]  # type: ignore[index]
+        votes = np.zeros(candidates.size)
+        probs = np.zeros(candidates.size)
+        for _ in range(members):
+            rows = np.concatenate([rng.choice(pos, pos.size), rng.choice(neg, neg.size)])
+            labels = np.concatenate([np.ones(pos.size, dtype=int), np.zeros(neg.size, dtype=int)])
+            p = self._new_ranker().fit(X[rows], labels).score(Xc)  # type: ignore[index]
+            votes += p >= 0.5
+            probs += p
+        share = votes / members
+        with np.errstate(divide="ignore", invalid="ignore"):
+            entropy = -np.nan_to_num(share * np.log(share)) - np.nan_to_num((1 - share) * np.log(1 - share))
+        closeness = np.abs(probs / members - 0.5)
+        return candidates[np.lexsort((closeness, -entropy))]
+
+    # -- explanations ---------------------------------------------------------
+
+    def explain(
+        self, ranking: Ranking, row: int, top: int = 10
+    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        """Terms pushing this document's score up and down: coefficient x tf-idf.
+
+        Args:
+            ranking: A Ranking from this engine (its model is used).
+            row: The corpus row to explain.
+            top: At most this many terms per direction.
+
+        Returns:
+            (up, down): lists of (term, contribution), strongest first; `down`
+            contributions are negative. Both empty on a cold-start ranking.
+
+        Raises:
+            ReviewError: No corpus loaded or row out of range.
+        """
+        vec = self._vectorizer
+        if vec is None:
+            raise ReviewError("No corpus loaded: call load_corpus first.")
+        if not 0 <= row < vec.matrix_.shape[0]:
+            raise ReviewError(f"Row {row} is outside the corpus of {vec.matrix_.shape[0]} documents.")
+        model = ranking.model
+        if not isinstance(model, Ranker):
+            return [], []
+        x = vec.matrix_[row]
+        inside = x.indices < model.n_features_in_
+        cols = x.indices[inside]
+        contrib = x.data[inside] * model.coef_[cols]
+        terms = vec.terms_
+        ordered = np.argsort(-contrib, kind="stable")
+        up = [(terms[cols[i]], float(contrib[i])) for i in ordered[:top] if contrib[i] > 0]
+        down = [(terms[cols[i]], float(contrib[i])) for i in ordered[::-1][:top] if contrib[i] < 0]
+        return up, down
+
+    # -- persistence ----------------------------------------------------------
+
+    def save(self, path: Path, ranking: Ranking | None = None) -> None:
+        """Write the engine (settings and fitted vectoriser) with joblib.
+
+        Args:
+            path: Target file (e.g. next to the project DB).
+            ranking: Optionally the latest Ranking, to restore with `load_ranking`.
+
+        Raises:
+            StoreError: The file cannot be written.
+        """
+        import joblib
+
+        state = {
+            "format_version": FORMAT_VERSION,
+            "strategy": self.strategy,
+            "mixed_share": self.mixed_share,
+            "random_state": self.random_state,
+            "ranker_params": self.ranker_params,
+            "vectorizer": self._vectorizer,
+            "ranking": ranking,
+        }
+        try:
+            joblib.dump(state, Path(path))
+        except OSError as exc:
+            raise StoreError(f"Cannot save the model to {path}: {exc}") from exc
+
+    @classmethod
+    def load(cls, path: Path) -> Engine:
+        """Read an engine written by `save`.
+
+        Raises:
+            StoreError: The file is missing, unreadable or of another format version.
+        """
+        state = _read_state(Path(path))
+        engine = cls(state["strategy"], state["mixed_share"], state["random_state"], **state["ranker_params"])
+        engine._vectorizer = state["vectorizer"]
+        return engine
+
+    @staticmethod
+    def load_ranking(path: Path) -> Ranking | None:
+        """The Ranking saved with the engine at `path`, if any (same checks as `load`)."""
+        return _read_state(Path(path))["ranking"]
+
+
+def _read_state(path: Path) -> dict:
+    import joblib
+
+    try:
+        state = joblib.load(path)
+    except FileNotFoundError as exc:
+        raise StoreError(f"No saved model at {path}.") from exc
+    except Exception as exc:  # joblib/pickle raise many types on corrupt files
+        raise StoreError(f"Cannot read the saved model {path}: {exc}") from exc
+    version = state.get("format_version") if isinstance(state, dict) else None
+    if version != FORMAT_VERSION:
+        raise StoreError(
+            f"The saved model {path} has format version {version}; this version of review reads {FORMAT_VERSION}."
+        )
+    return state
+
+
+def _check_strategy(strategy: str) -> None:
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"Unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}.")
+
+
+def _cold_start_reason(n_pos: int, n_neg: int) -> str | None:
+    if n_pos == 0 and n_neg == 0:
+        return "no decision yet: random order"
+    if n_pos == 0:
+        return "no relevant decision yet: random order"
+    if n_neg == 0:
+        return "no non-relevant decision yet: random order"
+    return None
+
+
+def _interleave(relevance: np.ndarray, uncertain: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
+    """Relevance order with a seeded `share` of the first MIXED_HEAD positions taken by uncertainty picks."""
+    head = min(relevance.size, MIXED_HEAD)
+    picks = rng.random(head) < share
+    used = np.zeros(int(max(relevance.max(initial=-1), uncertain.max(initial=-1))) + 1, dtype=bool)
+    out: list[int] = []
+    ri = ui = 0
+    for take_uncertain in picks:
+        source, idx = (uncertain, ui) if take_uncertain else (relevance, ri)
+        while used[source[idx]]:
+            idx += 1
+        out.append(int(source[idx]))
+        used[source[idx]] = True
+        if take_uncertain:
+            ui = idx + 1
+        else:
+            ri = idx + 1
+    rest = relevance[~used[relevance]]
+    return np.concatenate([np.asarray(out, dtype=relevance.dtype), rest])

@@ -1,0 +1,440 @@
+"""Importing folders, record files and single files into the project store.
+
+The import streams: sources are walked lazily, documents are read,
+tokenised (in parallel) and committed in chunks, so memory stays flat and an
+interrupted import leaves a consistent database that a re-run completes.
+Unchanged files are recognised by their content hash before tokenising.
+Nothing that goes wrong with one file stops the import: it is listed, with
+its reason, in the returned `ImportReport` and in the database.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from review.errors import ConfigError, IngestError
+from review.hashing import content_hash
+from review.models import AddResult, ImportReport, LabelSet, NewDocument
+from review.readers import DEFAULT_MAX_MB, is_document, read_file
+from review.records import is_record_file, read_labels, read_records
+from review.store import Store, normalise_label
+from review.text import tokenize_many
+
+Progress = Callable[[int, "int | None"], None]
+"""Called with (documents done, total or None when unknown)."""
+
+CHUNK_SIZE = 500
+"""Documents read, tokenised and committed together."""
+
+CHUNK_CHARS = 20_000_000
+"""A chunk is committed early once its texts reach this many characters."""
+
+PARALLEL_MIN = 200
+"""Smaller chunks are tokenised in this process (starting workers costs more)."""
+
+
+
+@dataclass
+class _Run:
+    """The running state of one import."""
+
+    store: Store
+    batch_id: int
+    labels: LabelSet
+    max_mb: float
+    n_jobs: int
+    progress: Progress | None
+    total: int | None
+    track_ids: bool
+    done: int = 0
+    added: int = 0
+    duplicates: int = 0
+    unchanged: int = 0
+    labels_attached: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    pending_errors: list[tuple[str, str]] = field(default_factory=list)
+    seen_ids: set[str] = field(default_factory=set)
+    stems: dict[str, str | None] = field(default_factory=dict)
+    pending: tuple[list[NewDocument], Callable[[], list[str]]] | None = None
+
+    def error(self, where: str, reason: str) -> None:
+        self.skipped.append((where, reason))
+        self.pending_errors.append((where, reason))
+
+    def flush_errors(self) -> None:
+        if self.pending_errors:
+            self.store.add_import_errors(self.batch_id, self.pending_errors)
+            self.pending_errors = []
+
+    def track(self, doc_id: str) -> None:
+        """Remember a file's doc_id, and it by its name without extension, for the labels file."""
+        self.seen_ids.add(doc_id)
+        stem = doc_id.rsplit(".", 1)[0] if "." in doc_id.rsplit("/", 1)[-1] else doc_id
+        self.stems[stem] = None if stem in self.stems and self.stems[stem] != doc_id else doc_id
+
+    def tick(self, n: int) -> None:
+        self.done += n
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+
+def import_sources(
+    store: Store,
+    sources: Sequence[Path],
+    labels_file: Path | None = None,
+    max_file_mb: float | None = None,
+    progress: Progress | None = None,
+    n_jobs: int = -1,
+    chunk_size: int = CHUNK_SIZE,
+) -> ImportReport:
+    """Import folders (read recursively), record files and single documents.
+
+    A file's doc_id is its path relative to the folder given (POSIX style);
+    a record's is its id. Importing the same sources again adds only what is
+    new or changed; nothing already decided changes.
+
+    Args:
+        store: The project store to add to.
+        sources: Folders, record files (.csv .tsv .jsonl .ris) or documents.
+        labels_file: A CSV of id,label whose labels become decisions of the
+            reviewer "import" (ids may also be file names without extension).
+        max_file_mb: Files larger than this are skipped (default: the
+            project's setting).
+        progress: Called with (done, total) after each chunk.
+        n_jobs: Processes for tokenising (-1: all cores).
+        chunk_size: Documents committed together.
+
+    Returns:
+        The counts and every skipped file or record with its reason.
+
+    Raises:
+        StoreError: the database cannot be written.
+    """
+    started = time.perf_counter()
+    sources = [Path(s) for s in sources]
+    config = store.config()
+    described = ", ".join(str(s) for s in sources) + (f" (labels: {labels_file})" if labels_file else "")
+    run = _Run(
+        store=store,
+        batch_id=store.begin_batch(described),
+        labels=config.labels,
+        max_mb=max_file_mb if max_file_mb is not None else (config.max_file_mb or DEFAULT_MAX_MB),
+        n_jobs=n_jobs,
+        progress=progress,
+        total=_count_documents(sources) if progress is not None else None,
+        track_ids=labels_file is not None,
+    )
+    run.tick(0)
+    for source in sources:
+        _import_source(run, source, chunk_size)
+        _store_pending(run)
+        run.flush_errors()
+    if labels_file is not None:
+        _attach_labels_file(run, labels_file, sources)
+        run.flush_errors()
+    report = ImportReport(
+        batch_id=run.batch_id,
+        added=run.added,
+        duplicates=run.duplicates,
+        unchanged=run.unchanged,
+        labels_attached=run.labels_attached,
+        skipped=tuple(run.skipped),
+        seconds=time.perf_counter() - started,
+    )
+    store.finish_batch(run.batch_id, report)
+    return report
+
+
+def _import_source(run: _Run, source: Path, chunk_size: int) -> None:
+    if source.is_dir():
+        files = ((path, path.relative_to(source).as_posix()) for path in walk_folder(source, run.error))
+        _import_files(run, files, chunk_size)
+    elif source.is_file() and is_record_file(source):
+        _import_records(run, source, chunk_size)
+    elif source.is_file() and is_document(source):
+        _import_files(run, iter([(source, source.name)]), chunk_size)
+    elif source.is_file():
+        run.error(str(source), f"unsupported file type {source.suffix or '(no extension)'}")
+    elif source.is_symlink():
+        run.error(str(source), _link_problem(source))
+    else:
+        run.error(str(source), "not found")
+
+
+# -- walking ---------------------------------------------------------------
+
+
+def walk_folder(root: Path, on_error: Callable[[str, str], None]) -> Iterator[Path]:
+    """Yield the document files under `root`, depth first in name order.
+
+    Symbolic links are followed, but a folder is never entered twice, so a
+    link loop ends the walk of that branch (and is reported). Hidden files
+    and folders (names starting with a dot) are passed over silently; other
+    files that cannot be imported are reported through `on_error`.
+    """
+    visited = {_identity(root)}
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except PermissionError:
+            on_error(str(folder), "no permission to list the folder")
+            continue
+        except OSError as exc:
+            on_error(str(folder), f"cannot list the folder: {exc.strerror or exc}")
+            continue
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                if entry.is_dir():
+                    key = _identity(path)
+                    if key in visited:
+                        on_error(str(path), "symbolic link loop (folder already read)")
+                    else:
+                        visited.add(key)
+                        subfolders.append(path)
+                elif entry.is_file():
+                    if is_document(path):
+                        yield path
+                    elif is_record_file(path):
+                        on_error(str(path), "record file inside a folder: import it as a source of its own")
+                    else:
+                        on_error(str(path), f"unsupported file type {path.suffix or '(no extension)'}")
+                elif entry.is_symlink():
+                    on_error(str(path), _link_problem(path))
+                else:
+                    on_error(str(path), "not a regular file")
+            except OSError as exc:
+                on_error(str(path), _os_reason(exc))
+        stack.extend(reversed(subfolders))
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_dev, info.st_ino
+
+
+def _link_problem(path: Path) -> str:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return _os_reason(exc)
+    return "not a regular file"
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if exc.errno == errno.ENOENT:
+        return "broken symbolic link"
+    if exc.errno == errno.EACCES:
+        return "no read permission"
+    return f"cannot read: {exc.strerror or exc}"
+
+
+def _count_documents(sources: Sequence[Path]) -> int | None:
+    """How many documents the import will read, or None if record files make it unknown."""
+    total = 0
+    for source in sources:
+        if source.is_dir():
+            total += sum(1 for _ in walk_folder(source, lambda where, reason: None))
+        elif source.is_file() and is_record_file(source):
+            return None
+        else:
+            total += 1
+    return total
+
+
+# -- files -----------------------------------------------------------------
+
+
+def _import_files(run: _Run, files: Iterator[tuple[Path, str]], chunk_size: int) -> None:
+    while True:
+        group = [item for _, item in zip(range(chunk_size), files)]
+        if not group:
+            return
+        known = run.store.existing_hashes([doc_id for _, doc_id in group])
+        docs: list[NewDocument] = []
+        chars = 0
+        for path, doc_id in group:
+            if run.track_ids:
+                run.track(doc_id)
+            try:
+                result = read_file(path, run.max_mb)
+            except IngestError as exc:
+                run.error(str(path), exc.message)
+                run.tick(1)
+                continue
+            if known.get(doc_id) == content_hash(result.text):
+                run.unchanged += 1
+                run.tick(1)
+                continue
+            meta = {**result.metadata, "format": path.suffix.lower().lstrip(".")}
+            docs.append(NewDocument(doc_id, result.title, result.text, source=str(path), metadata=meta))
+            chars += len(result.text)
+            if chars >= CHUNK_CHARS:
+                _commit(run, docs)
+                docs, chars = [], 0
+        _commit(run, docs)
+        run.flush_errors()
+
+
+# -- records ---------------------------------------------------------------
+
+
+def _import_records(run: _Run, path: Path, chunk_size: int) -> None:
+    records = read_records(path, on_error=run.error)
+    try:
+        while True:
+            group = [doc for _, doc in zip(range(chunk_size), records)]
+            if not group:
+                return
+            _import_record_group(run, path, group)
+            run.flush_errors()
+    except IngestError as exc:
+        run.error(str(path), exc.message)
+
+
+def _import_record_group(run: _Run, path: Path, group: list[NewDocument]) -> None:
+    known = run.store.existing_hashes([doc.doc_id for doc in group])
+    docs: list[NewDocument] = []
+    relabel: list[tuple[str, str]] = []
+    for doc in group:
+        if run.track_ids:
+            run.seen_ids.add(doc.doc_id)
+        if doc.label is not None and not _valid_label(doc.label, run.labels):
+            run.error(f"{path.name} record {doc.metadata.get('source_record')}",
+                      f"unknown label {doc.label!r}: imported without it")
+            doc = replace(doc, label=None)
+        if known.get(doc.doc_id) == content_hash(doc.text):
+            run.unchanged += 1
+            run.tick(1)
+            if doc.label is not None:
+                relabel.append((doc.doc_id, doc.label))
+            continue
+        docs.append(doc)
+    _commit(run, docs)
+    if relabel:
+        attached, _ = run.store.attach_labels(relabel)
+        run.labels_attached += attached
+
+
+def _valid_label(raw: str, labels: LabelSet) -> bool:
+    try:
+        normalise_label(raw, labels)
+    except ConfigError:
+        return False
+    return True
+
+
+# -- committing ------------------------------------------------------------
+
+
+def token_input(doc: NewDocument) -> str:
+    """The text a document is tokenised from: its title (unless the text starts with it) and text."""
+    title = doc.title.rstrip("…")
+    if not title or doc.text.lstrip().startswith(title):
+        return doc.text
+    return f"{doc.title}\n{doc.text}"
+
+
+def _commit(run: _Run, docs: list[NewDocument]) -> None:
+    """Start tokenising `docs`, then store the chunk read before them.
+
+    Worker processes tokenise one chunk while this process stores the
+    previous one and reads the next, so both cores stay busy.
+    """
+    started = (docs, _start_tokens([token_input(d) for d in docs], run.n_jobs)) if docs else None
+    _store_pending(run)
+    run.pending = started
+
+
+def _store_pending(run: _Run) -> None:
+    """Add the pending chunk to the store in one transaction."""
+    if run.pending is None:
+        return
+    docs, tokens = run.pending
+    run.pending = None
+    result: AddResult = run.store.add_documents([replace(d, tokens=t) for d, t in zip(docs, tokens())], run.batch_id)
+    run.added += result.added + result.updated  # ImportReport has no "updated" count yet
+    run.duplicates += result.duplicates
+    run.unchanged += result.unchanged
+    run.labels_attached += sum(1 for d in docs if d.label is not None)
+    for doc_id in result.kept_decided:
+        run.error(doc_id, "changed since it was imported, but already decided: the decided version is kept")
+    run.tick(len(docs))
+
+
+def _start_tokens(texts: list[str], n_jobs: int) -> Callable[[], list[str]]:
+    """Tokenise `texts`, in worker processes when there are several; returns a getter."""
+    workers = (os.cpu_count() or 1) if n_jobs < 0 else n_jobs
+    if workers <= 1 or len(texts) < PARALLEL_MIN:
+        tokens = tokenize_many(texts)
+        return lambda: tokens
+    from joblib.externals.loky import get_reusable_executor
+
+    executor = get_reusable_executor(max_workers=workers)
+    size = -(-len(texts) // workers)
+    futures = [executor.submit(tokenize_many, texts[i : i + size]) for i in range(0, len(texts), size)]
+    return lambda: [t for future in futures for t in future.result()]
+
+
+# -- labels file -----------------------------------------------------------
+
+
+def _attach_labels_file(run: _Run, labels_file: Path, sources: Sequence[Path]) -> None:
+    """Attach the labels of an id,label CSV, resolving ids to doc_ids where it can."""
+    where = str(labels_file)
+    folders = [s.resolve() for s in sources if s.is_dir()]
+    pairs: list[tuple[str, str]] = []
+    bad: list[str] = []
+    unknown: list[str] = []
+    try:
+        for raw_id, filename, label in read_labels(labels_file):
+            if not _valid_label(label, run.labels):
+                bad.append(raw_id)
+                continue
+            pairs.append((_resolve_id(run, raw_id, filename, labels_file.parent, folders), label))
+            if len(pairs) >= 2000:
+                unknown += _attach(run, pairs)
+                pairs = []
+    except IngestError as exc:
+        run.error(where, exc.message)
+    unknown += _attach(run, pairs)
+    if bad:
+        run.error(where, f"{len(bad)} unknown label value(s), e.g. for id {bad[0]!r}")
+    if unknown:
+        sample = ", ".join(repr(u) for u in unknown[:3])
+        run.error(where, f"{len(unknown)} id(s) match no document, e.g. {sample}")
+
+
+def _attach(run: _Run, pairs: list[tuple[str, str]]) -> list[str]:
+    if not pairs:
+        return []
+    attached, unknown = run.store.attach_labels(pairs)
+    run.labels_attached += attached
+    return unknown
+
+
+def _resolve_id(run: _Run, raw_id: str, filename: str, base: Path, folders: list[Path]) -> str:
+    """The doc_id a labels-file row means: its id, its file name, or its id without extension."""
+    if raw_id in run.seen_ids:
+        return raw_id
+    if filename:
+        target = (base / filename).resolve()
+        for folder in folders:
+            if target.is_relative_to(folder):
+                candidate = target.relative_to(folder).as_posix()
+                if candidate in run.seen_ids:
+                    return candidate
+    return run.stems.get(raw_id) or raw_id

@@ -1,0 +1,363 @@
+"""Reading one document file into a title, plain text and metadata.
+
+Each supported format has a small reader built on a well-kept library:
+pypdf, python-docx, BeautifulSoup (html.parser), the standard `email`
+package and charset-normalizer for text whose encoding is not UTF-8.
+Anything unusable raises `IngestError` with a short reason meant for the
+import report; nothing here prints or logs.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import logging
+import os
+import re
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from review.errors import IngestError
+
+DOCUMENT_SUFFIXES: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".eml", ".pdf", ".docx"})
+"""File name endings read as one document each (compared lower-cased)."""
+
+DEFAULT_MAX_MB = 50.0
+"""Files larger than this many megabytes are skipped unless told otherwise."""
+
+TITLE_CHARS = 200
+"""Titles taken from a document's first line are cut to this length."""
+
+_BINARY_SAMPLE = 8192
+_LATIN_CODEPAGES = frozenset({
+    "cp1250", "cp1252", "cp1254", "cp1257", "cp775", "cp850", "latin_1", "mac_latin2", "mac_roman",
+    "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_9", "iso8859_10", "iso8859_13", "iso8859_15", "iso8859_16",
+})
+_BLOCK_TAGS = [
+    "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
+    "header", "footer", "blockquote", "pre", "ul", "ol", "dl", "dt", "dd", "hr", "title", "address",
+]
+_BLANK_LINES = re.compile(r"\n{3,}")
+_SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """The readable content of one file."""
+
+    title: str
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def is_document(path: Path) -> bool:
+    """Whether `path` has a file name ending this module can read."""
+    return path.suffix.lower() in DOCUMENT_SUFFIXES
+
+
+def read_file(path: Path, max_mb: float = DEFAULT_MAX_MB) -> ReadResult:
+    """Read one document file.
+
+    The size is checked before anything is read, so an oversized file costs
+    one `stat` call.
+
+    Args:
+        path: The file to read; its suffix picks the reader.
+        max_mb: Files larger than this many megabytes are refused.
+
+    Returns:
+        The title, the plain text and format-specific metadata.
+
+    Raises:
+        IngestError: the file is missing, unreadable, not a regular file,
+            empty, too large, binary, corrupt or has no text.
+    """
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise IngestError(f"unsupported file type {path.suffix or '(no extension)'}")
+    data = _read_bytes(path, max_mb)
+    try:
+        result = reader(data)
+    except IngestError:
+        raise
+    except Exception as exc:  # a parser bug or a pathological file must not stop an import
+        raise IngestError(f"could not be read ({type(exc).__name__})") from exc
+    text = clean_text(result.text)
+    if not text:
+        raise IngestError("no text in the file")
+    title = clean_title(result.title) or first_line(text)
+    return ReadResult(title=title, text=text, metadata=result.metadata)
+
+
+def _read_bytes(path: Path, max_mb: float) -> bytes:
+    limit = int(max_mb * 1024 * 1024)
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise IngestError("not a regular file")
+        if info.st_size > limit:
+            raise IngestError(f"larger than the {max_mb:g} MB limit ({_size(info.st_size)})")
+        if info.st_size == 0:
+            raise IngestError("empty file")
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except PermissionError:
+        raise IngestError("no read permission") from None
+    except FileNotFoundError:
+        raise IngestError("file not found (broken link or removed during import)") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise IngestError("symbolic link loop") from None
+        raise IngestError(f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise IngestError(f"larger than the {max_mb:g} MB limit")
+    if not data:
+        raise IngestError("empty file")
+    return data
+
+
+def _size(n_bytes: int) -> str:
+    if n_bytes >= 1024 * 1024:
+        return f"{n_bytes / 1048576:.1f} MB"
+    return f"{n_bytes / 1024:.1f} kB"
+
+
+# -- cleaning --------------------------------------------------------------
+
+
+def clean_text(text: str) -> str:
+    """Normalise line ends, trim each line and keep at most one blank line in a row."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def clean_title(title: str | None) -> str:
+    """A title on one line, trimmed to `TITLE_CHARS` characters."""
+    if not title:
+        return ""
+    one_line = " ".join(str(title).split())
+    return _trim(one_line)
+
+
+def first_line(text: str) -> str:
+    """The first non-empty line of `text`, trimmed to `TITLE_CHARS` characters."""
+    for line in text.split("\n"):
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return _trim(line)
+    return ""
+
+
+def _trim(line: str) -> str:
+    if len(line) <= TITLE_CHARS:
+        return line
+    cut = line[:TITLE_CHARS].rsplit(" ", 1)[0] or line[:TITLE_CHARS]
+    return cut.rstrip() + "…"
+
+
+# -- plain text ------------------------------------------------------------
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode bytes that should be text: UTF-8 first, then a detected encoding.
+
+    Returns:
+        The text and the name of the encoding used.
+
+    Raises:
+        IngestError: the bytes look binary or no encoding fits them.
+    """
+    if b"\x00" in data[:_BINARY_SAMPLE]:
+        raise IngestError("binary file, not text")
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    encoding = detect_encoding(data)
+    if encoding is None:
+        raise IngestError("undecodable text (not UTF-8 and no other encoding fits)")
+    text = data.decode(encoding, errors="replace")
+    if _control_share(text) > 0.05:
+        raise IngestError("binary file, not text")
+    return text, encoding
+
+
+def detect_encoding(data: bytes) -> str | None:
+    """The encoding charset-normalizer finds for `data` (None if nothing fits)."""
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None or best.encoding is None:
+        return None
+    # Short Latin-script text fits several code pages almost equally well;
+    # prefer the commonest (Windows-1252) when it fits nearly as well.
+    if best.encoding in _LATIN_CODEPAGES:
+        for match in matches:
+            if match.encoding == "cp1252" and match.chaos <= best.chaos + 0.1:
+                return "cp1252"
+    return best.encoding
+
+
+def _control_share(text: str) -> float:
+    sample = text[:_BINARY_SAMPLE]
+    if not sample:
+        return 0.0
+    bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f\v")
+    return bad / len(sample)
+
+
+def _read_plain(data: bytes) -> ReadResult:
+    text, encoding = decode_text(data)
+    return ReadResult("", text, {"encoding": encoding})
+
+
+# -- HTML ------------------------------------------------------------------
+
+
+def html_to_text(markup: str | bytes) -> tuple[str, str]:
+    """The title and visible text of an HTML page (scripts and styles dropped)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for tag in soup(["script", "style", "noscript", "template", "head"]):
+        tag.decompose()
+    for tag in soup("br"):
+        tag.replace_with("\n")
+    for tag in soup(["td", "th"]):
+        tag.append("\t")
+    for tag in soup(_BLOCK_TAGS):
+        tag.append("\n")
+    return title, soup.get_text()
+
+
+def _read_html(data: bytes) -> ReadResult:
+    if b"\x00" in data[:_BINARY_SAMPLE]:
+        raise IngestError("binary file, not HTML")
+    try:
+        markup: str | bytes = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        markup = data  # BeautifulSoup follows a declared <meta charset>, else detects one
+    title, text = html_to_text(markup)
+    return ReadResult(title, text, {})
+
+
+# -- e-mail ----------------------------------------------------------------
+
+
+def _read_eml(data: bytes) -> ReadResult:
+    import email
+    from email import policy
+
+    if b"\x00" in data[:_BINARY_SAMPLE]:
+        raise IngestError("binary file, not an e-mail")
+    try:
+        msg = email.message_from_bytes(data, policy=policy.default)
+        meta = {key: str(msg[key]) for key in ("From", "To", "Cc", "Date") if msg[key] is not None}
+        subject = str(msg["Subject"] or "")
+        text = _email_body(msg)
+        attachments = [part.get_filename() for part in msg.iter_attachments() if part.get_filename()]
+    except IngestError:
+        raise
+    except Exception as exc:  # the email package raises many types on malformed input
+        raise IngestError(f"malformed e-mail ({type(exc).__name__})") from None
+    meta = {key.lower(): value for key, value in meta.items()}
+    if attachments:
+        meta["attachments"] = attachments
+    if not text.strip():
+        raise IngestError("e-mail has no text body")
+    return ReadResult(subject, text, meta)
+
+
+def _email_body(msg: Any) -> str:
+    part = msg.get_body(preferencelist=("plain",))
+    if part is not None:
+        return _part_text(part)
+    part = msg.get_body(preferencelist=("html",))
+    if part is not None:
+        return html_to_text(_part_text(part))[1]
+    if msg.is_multipart():
+        return ""
+    return _part_text(msg)
+
+
+def _part_text(part: Any) -> str:
+    try:
+        return str(part.get_content())
+    except (LookupError, UnicodeError, ValueError):  # unknown or wrong charset
+        payload = part.get_payload(decode=True) or b""
+        return decode_text(payload)[0] if payload else ""
+
+
+# -- PDF -------------------------------------------------------------------
+
+
+def _read_pdf(data: bytes) -> ReadResult:
+    from pypdf import PdfReader
+
+    if b"%PDF-" not in data[:1024]:
+        raise IngestError("not a PDF file (no PDF header)")
+    if b"%%EOF" not in data[-4096:]:
+        raise IngestError("truncated PDF (no end-of-file marker)")
+    # pypdf logs recoverable problems as warnings; they are not ours to print.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise IngestError("encrypted PDF (password needed)")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata
+        title = str(info.title or "") if info else ""
+        meta: dict[str, Any] = {"pages": len(pages)}
+        if info and info.author:
+            meta["author"] = str(info.author)
+    except IngestError:
+        raise
+    except Exception as exc:  # pypdf raises many types on corrupt input
+        raise IngestError(f"corrupt PDF ({type(exc).__name__})") from None
+    text = "\n\n".join(pages)
+    if not text.strip():
+        raise IngestError("no text in the PDF (scanned or image-only?)")
+    return ReadResult(title, text, meta)
+
+
+# -- DOCX ------------------------------------------------------------------
+
+
+def _read_docx(data: bytes) -> ReadResult:
+    import docx
+
+    if not data.startswith(b"PK"):
+        raise IngestError("not a DOCX file (not a zip archive)")
+    try:
+        document = docx.Document(io.BytesIO(data))
+        parts = [p.text for p in document.paragraphs]
+        for table in document.tables:
+            for row in table.rows:
+                parts.append("\t".join(cell.text for cell in row.cells))
+        core = document.core_properties
+        title = core.title or ""
+        meta: dict[str, Any] = {}
+        if core.author:
+            meta["author"] = core.author
+        if core.created:
+            meta["created"] = core.created.isoformat()
+    except Exception as exc:  # zipfile, lxml and python-docx errors on corrupt input
+        raise IngestError(f"corrupt DOCX ({type(exc).__name__})") from None
+    return ReadResult(title, "\n".join(parts), meta)
+
+
+_READERS: dict[str, Callable[[bytes], ReadResult]] = {
+    ".txt": _read_plain,
+    ".md": _read_plain,
+    ".html": _read_html,
+    ".htm": _read_html,
+    ".eml": _read_eml,
+    ".pdf": _read_pdf,
+    ".docx": _read_docx,
+}

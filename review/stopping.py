@@ -1,0 +1,422 @@
+"""Stopping rules driven along a review: which samples to draw, when each rule fires, why.
+
+A `StoppingMonitor` is fed the ranked review as it goes (rows in the order
+they were read, their labels, the current P(relevant) of every row) by the
+interactive session or by a simulation's per-round hook. It keeps, per rule,
+where the rule fired and a sentence of evidence, and it gives the recall
+estimate shown on screen. The statistics are in `review.recall`.
+
+Random samples: the Target and QBCB rules need a random sample drawn up front
+until it holds T (or r) relevant documents. Both take prefixes of one random
+permutation, so one sample serves both. Sample rows stay in the ranking: when
+the ranked review reaches one, pass it in `reviewed` like any other row (its
+label is already known). Samples must not train the ranker.
+
+With an `oracle` (a simulation), the monitor also runs the rules that need
+fresh random documents mid-review: `hypergeom` (switch to random sampling of
+the unreviewed rest once the Quant estimate reaches the target, then
+Callaghan & Müller-Hansen's test) and `elusion` (an elusion sample with a
+Clopper-Pearson bound, repeated on fresh samples at alpha/2, alpha/4, ...).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from review import recall as rc
+from review.errors import ConfigError
+
+RULES: tuple[str, ...] = ("knee", "budget", "target", "qbcb", "quant", "quantci", "chm", "hypergeom", "elusion")
+"""Every rule the monitor knows. `chm` is Callaghan & Müller-Hansen's test applied
+to the ranked tail as if it were random (their heuristic); `hypergeom` is the
+same test on a true random-sampling phase (needs an oracle)."""
+ORACLE_RULES = frozenset({"hypergeom", "elusion"})
+DEFAULT_RULE = ("any", ("quantci",))
+"""The suggestion: ("all", rules) fires once every listed rule has fired;
+("any", rules) once one has. Listed rules must draw no sample of their own.
+QuantCI alone: the one rule that kept its promise at 0.95 on every bench
+collection without a random sample (benchmarks/README-stopping.md)."""
+
+
+@dataclass(frozen=True)
+class RecallEstimate:
+    """The recall estimate shown to the reviewer."""
+
+    point: float
+    low: float
+    high: float
+    found: int
+    est_remaining: float
+
+    def text(self) -> str:
+        """E.g. "≈ 91 % (84–96 %)"."""
+        return f"≈ {self.point:.0%} ({self.low * 100:.0f}–{self.high:.0%})".replace("%", " %")
+
+
+@dataclass(frozen=True)
+class RuleStop:
+    """Where one rule fired (or why it has not)."""
+
+    name: str
+    target: float
+    fired: bool
+    at: int | None
+    """Documents read when it fired, its own sample included."""
+    ranked: int | None
+    """Documents of the ranked order read when it fired."""
+    sampled: int
+    """Documents of its own random sample that are not in that ranked prefix."""
+    evidence: str
+
+
+class StoppingMonitor:
+    """Drive the stopping rules along one review.
+
+    Args:
+        n_docs: Documents in the collection.
+        target: The recall to reach (tau).
+        confidence: 1 - alpha for the certified rules.
+        rules: Rule names to run (default: all that can run; the oracle
+            rules only when `oracle` is given).
+        random_state: Seed of the up-front and mid-review random samples.
+        target_size: T of the Target rule (default: the smallest T that
+            certifies `target`, see `recall.min_sample_positives`).
+        qbcb_positives: r of QBCB (default: max(30, 1.5 T)).
+        oracle: row -> label (1 or 0), for simulations only.
+        default: The suggestion's definition, see DEFAULT_RULE.
+    """
+
+    def __init__(
+        self,
+        n_docs: int,
+        target: float = 0.95,
+        confidence: float = 0.95,
+        rules: Sequence[str] | None = None,
+        random_state: int | None = None,
+        target_size: int | None = None,
+        qbcb_positives: int | None = None,
+        oracle: Callable[[int], int] | None = None,
+        default: tuple[str, tuple[str, ...]] = DEFAULT_RULE,
+    ) -> None:
+        alpha = 1.0 - confidence
+        rc._check_level("target", target)
+        rc._check_level("1 - confidence", alpha)
+        names = tuple(rules) if rules is not None else tuple(r for r in RULES if oracle or r not in ORACLE_RULES)
+        unknown = set(names) - set(RULES)
+        if unknown:
+            raise ConfigError(f"unknown stopping rules: {', '.join(sorted(unknown))}")
+        if oracle is None and set(names) & ORACLE_RULES:
+            raise ConfigError("the hypergeom and elusion rules need an oracle (random documents labelled on demand)")
+        self.n_docs, self.target, self.alpha, self.rules = n_docs, target, alpha, names
+        self.default = default
+        self.oracle = oracle
+        self.rng = np.random.default_rng(random_state)
+        t_min = rc.min_sample_positives(target, alpha)
+        self.target_size = target_size or t_min
+        self.qbcb_r = qbcb_positives or max(30, math.ceil(1.5 * t_min))
+        self.qbcb_j = rc.qbcb_threshold(self.qbcb_r, target, alpha)
+        self.sample_order = self.rng.permutation(n_docs)
+        self.sample_labels: list[int] = []
+        self.stops: dict[str, RuleStop] = {}
+        self.status: dict[str, str] = {}
+        self.history: list[dict[str, float]] = []
+        self._order = np.empty(0, dtype=np.int64)
+        self._gain = np.empty(0, dtype=np.int64)
+        self._rank = np.full(n_docs, -1, dtype=np.int64)
+        self._cal_scores: list[float] = []
+        self._cal_labels: list[int] = []
+        self._elusion_tries = 0
+        self._elusion_next = 0
+        self._elusion_rows: set[int] = set()
+        self._samples: dict[str, np.ndarray] = {}
+        self._prefix_cache: dict[tuple[int, int], np.ndarray | None] = {}
+
+    # -- up-front samples -------------------------------------------------
+    def _needs(self) -> list[int]:
+        out = []
+        if "target" in self.rules:
+            out.append(self.target_size)
+        if "qbcb" in self.rules and self.qbcb_j is not None:
+            out.append(self.qbcb_r)
+        return out
+
+    def next_sample_row(self) -> int | None:
+        """The next row of the up-front random sample to label, or None when it is complete."""
+        needs = self._needs()
+        if not needs or sum(self.sample_labels) >= max(needs) or len(self.sample_labels) >= self.n_docs:
+            return None
+        return int(self.sample_order[len(self.sample_labels)])
+
+    def record_sample(self, row: int, label: int) -> None:
+        """Record the label of the row `next_sample_row` asked for."""
+        expected = self.next_sample_row()
+        if expected is None or row != expected:
+            raise ConfigError(f"sample row {row} was not asked for (expected {expected})")
+        self.sample_labels.append(1 if label == 1 else 0)
+
+    def draw_samples(self, label_of: Callable[[int], int]) -> int:
+        """Label the whole up-front sample with `label_of`; returns its size."""
+        while (row := self.next_sample_row()) is not None:
+            self.record_sample(row, label_of(row))
+        return len(self.sample_labels)
+
+    def _sample_prefix(self, positives: int) -> np.ndarray | None:
+        """Sample rows up to its `positives`-th positive; None if the sample never held that many."""
+        key = (positives, len(self.sample_labels))
+        if key not in self._prefix_cache:
+            hit = np.flatnonzero(np.cumsum(self.sample_labels) >= positives)
+            self._prefix_cache[key] = self.sample_order[: hit[0] + 1] if len(hit) else None
+        return self._prefix_cache[key]
+
+    # -- observing the ranked review ---------------------------------------
+    def observe(self, step: int, reviewed: Sequence[int], labels: Sequence[int], scores: np.ndarray | None) -> None:
+        """Take in the review so far (call after each batch).
+
+        Args:
+            step: Round number (only recorded).
+            reviewed: Every row read in the ranked order so far, in order.
+            labels: Their labels (1 relevant; anything else counts as not).
+            scores: P(relevant) of every row from the model that ranked the batch
+                just read (so out-of-sample for it, as review.simulate passes
+                them), or None before a model exists. The rows of each new
+                batch and these scores calibrate the probabilities (Platt).
+        """
+        order = np.asarray(reviewed, dtype=np.int64)
+        lab = (np.asarray(labels) == 1).astype(np.int64)
+        start = len(self._order)
+        if len(order) < start or not np.array_equal(order[:start], self._order):
+            raise ConfigError("the reviewed order must extend the previous one")
+        self._order, self._gain = order, np.cumsum(lab)
+        self._rank[order[start:]] = np.arange(start, len(order))
+        if scores is not None and len(order) > start:  # out-of-sample: this model had not seen them
+            self._cal_scores.extend(np.asarray(scores, dtype=float)[order[start:]].tolist())
+            self._cal_labels.extend(lab[start:].tolist())
+        for s in range(max(start + 1, 1), len(order) + 1):
+            self._check_document(s)
+        if "chm" in self.rules and "chm" not in self.stops:
+            self._check_chm(start, len(order))
+        if scores is not None:
+            self._check_scores(step, np.asarray(scores, dtype=float))
+
+    def _fire(self, name: str, ranked: int, sample: np.ndarray | None, evidence: str, extra: int = 0) -> None:
+        if name in self.stops:
+            return
+        own = 0 if sample is None else int(np.sum((self._rank[sample] < 0) | (self._rank[sample] >= ranked)))
+        own += extra
+        if sample is not None:
+            self._samples[name] = np.asarray(sample, dtype=np.int64)
+        self.stops[name] = RuleStop(name, self.target, True, ranked + own, ranked, own, evidence)
+
+    def _check_document(self, s: int) -> None:
+        gain = self._gain[:s]
+        if "knee" in self.rules and "knee" not in self.stops and s >= rc.KNEE_MIN_REVIEWED:
+            k = rc.knee_test(gain)
+            self.status["knee"] = f"Knee: slope ratio {k.rho:.1f}, needs {k.threshold:.0f}"
+            if k.stop:
+                self._fire("knee", s, None, f"Knee: slope ratio {k.rho:.0f} ≥ {k.threshold:.0f} after {s} documents "
+                           f"({k.found} relevant, knee at {k.knee})")
+        if "budget" in self.rules and "budget" not in self.stops:
+            b = rc.budget_test(gain, self.n_docs)
+            if b.stop:
+                self._fire("budget", s, None, f"Budget: slope ratio {b.rho:.0f} ≥ 6 and {s} ≥ 10·N/{b.found} "
+                           f"documents, or 75 % of the collection read")
+        if "target" in self.rules and "target" not in self.stops:
+            self._check_sample_rule("target", s, self.target_size, self.target_size)
+        if "qbcb" in self.rules and "qbcb" not in self.stops and self.qbcb_j is not None:
+            self._check_sample_rule("qbcb", s, self.qbcb_r, self.qbcb_j)
+
+    def _check_sample_rule(self, name: str, s: int, positives: int, needed: int) -> None:
+        sample = self._sample_prefix(positives)
+        if sample is None:
+            self.status[name] = f"{name}: the sample has {sum(self.sample_labels)} of {positives} positives"
+            return
+        pos = sample[np.asarray(self.sample_labels[: len(sample)]) == 1]
+        reached = int(np.sum((self._rank[pos] >= 0) & (self._rank[pos] < s)))
+        label = "Target" if name == "target" else "QBCB"
+        self.status[name] = f"{label}: {reached} of {positives} sample positives reached, needs {needed}"
+        if reached >= needed:
+            self._fire(name, s, sample, f"{label}: {reached} of {positives} sample positives reached: recall ≥ "
+                       f"{self.target:.0%} with {1 - self.alpha:.0%} confidence".replace("%", " %"))
+
+    def _check_chm(self, start: int, end: int) -> None:
+        stride = max(1, end // 100)
+        for s in range(max(start + 1, 2), end + 1):
+            if s != end and s % stride:
+                continue
+            i = np.arange(1, s, stride)
+            g_s, g_i = int(self._gain[s - 1]), self._gain[i - 1]
+            k_tar = np.floor(g_s / self.target + 1e-9) - g_i + 1
+            pool = self.n_docs - i
+            p = stats.hypergeom.cdf(g_s - g_i, pool, np.minimum(k_tar, pool), s - i)
+            p = np.where(k_tar > pool, 0.0, p)
+            if p.min() < self.alpha and g_s > 0:
+                self._fire("chm", s, None, f"CHM (ranked tail taken as random): p = {p.min():.3f} < {self.alpha:.2f} "
+                           f"for recall < {self.target:.0%} after {s} documents".replace("%", " %"))
+                return
+
+    # -- score-based rules -------------------------------------------------
+    def calibrated(self, scores: np.ndarray) -> np.ndarray:
+        """Platt-scaled scores, fitted on each reviewed row's score from before it was read."""
+        a, b = rc.platt_fit(np.asarray(self._cal_scores), np.asarray(self._cal_labels))
+        return rc.platt_apply(scores, a, b)
+
+    def _quant(self, scores: np.ndarray) -> tuple[float, float, float, float, float]:
+        p = self.calibrated(scores)
+        mask = np.zeros(self.n_docs, dtype=bool)
+        mask[self._order] = True
+        found = float(self._gain[-1]) if len(self._gain) else 0.0
+        point, sigma = rc.quant_estimate(np.full(int(found), 1.0), p[~mask])
+        point_s, sigma_s = rc.quant_estimate(p[mask], p[~mask])
+        return point, sigma, float(p[~mask].sum()), point_s, sigma_s
+
+    def _check_scores(self, step: int, scores: np.ndarray) -> None:
+        if len(self._cal_labels) == 0 or len(self._order) == 0:
+            return
+        point, sigma, remaining, point_s, sigma_s = self._quant(scores)
+        s = len(self._order)
+        self.history.append({"step": step, "reviewed": s, "point": point, "sigma": sigma, "remaining": remaining,
+                             "point_scores": point_s, "sigma_scores": sigma_s})
+        self._last = (point, sigma, remaining)
+        if "quant" in self.rules and rc.quant_ci_test(point, sigma, self.target, 0.0):
+            self._fire("quant", s, None, f"Quant: estimated recall {point:.0%} ≥ {self.target:.0%}".replace("%", " %"))
+        if "quantci" in self.rules and rc.quant_ci_test(point, sigma, self.target, 2.0):
+            self._fire("quantci", s, None, f"QuantCI: estimated recall {point:.0%} − 2σ ({2 * sigma:.0%}) ≥ "
+                       f"{self.target:.0%}".replace("%", " %"))
+        if self.oracle is not None and point >= self.target:
+            if "hypergeom" in self.rules and "hypergeom" not in self.stops:
+                self._random_phase(s)
+            if "elusion" in self.rules and "elusion" not in self.stops and s >= self._elusion_next:
+                self._elusion(s, remaining)
+
+    def _unreviewed(self, s: int) -> np.ndarray:
+        mask = np.ones(self.n_docs, dtype=bool)
+        mask[self._order[:s]] = False
+        return np.flatnonzero(mask)
+
+    def _random_phase(self, s: int) -> None:
+        """Switch to random sampling of the unreviewed rest; test after each document."""
+        pool = self.rng.permutation(self._unreviewed(s))
+        found_before = int(self._gain[s - 1])
+        k = 0
+        for n, row in enumerate(pool, start=1):
+            k += 1 if self.oracle(int(row)) == 1 else 0  # type: ignore[misc]
+            p = rc.hypergeom_pvalue(k, n, len(pool), found_before, self.target)
+            if p < self.alpha or n == len(pool):
+                self._fire("hypergeom", s, pool[:n], f"Hypergeometric test: {k} relevant in {n} random documents "
+                           f"after {s} ranked; p = {p:.3f} < {self.alpha:.2f} for recall < {self.target:.0%}"
+                           .replace("%", " %"))
+                return
+
+    def _elusion(self, s: int, est_remaining: float) -> None:
+        """One elusion test at alpha / 2**(k+1) on a fresh sample; retried 10 % later if it fails."""
+        alpha = self.alpha / 2 ** (self._elusion_tries + 1)
+        rest = self._unreviewed(s)
+        found = int(self._gain[s - 1])
+        rate = est_remaining / max(len(rest), 1)
+        size = None
+        for events in range(0, 30):
+            size = rc.elusion_sample_size(found, len(rest), self.target, alpha, events)
+            if size is None or rate * size <= events:
+                break
+        self._elusion_next = max(s + 1, int(s * 1.1))
+        if size is None or size > len(rest):
+            self.status["elusion"] = "Elusion: a sample cannot certify the target yet"
+            return
+        self._elusion_tries += 1
+        sample = self.rng.choice(rest, size=size, replace=False)
+        self._elusion_rows.update(int(r) for r in sample)
+        k = sum(1 for r in sample if self.oracle(int(r)) == 1)  # type: ignore[misc]
+        bound = rc.elusion_recall_bound(found, k, size, len(rest), alpha)
+        self.status["elusion"] = f"Elusion test {self._elusion_tries}: {k} relevant in {size}, recall ≥ {bound:.1%}"
+        if bound >= self.target:
+            rows = np.fromiter(self._elusion_rows, dtype=np.int64)
+            self._fire("elusion", s, rows, f"Elusion: {k} relevant in a random sample of {size} of {len(rest)} "
+                       f"unreviewed: recall ≥ {bound:.1%} with {1 - alpha:.1%} confidence".replace("%", " %"))
+
+    # -- what the reviewer sees ---------------------------------------------
+    def _default_pick(self) -> RuleStop | None:
+        mode, names = self.default
+        fired = [self.stops[n] for n in names if n in self.stops]
+        if mode == "all":
+            return max(fired, key=lambda r: r.at or 0) if len(fired) == len(names) else None
+        return min(fired, key=lambda r: r.at or 0) if fired else None
+
+    def suggestion(self) -> RuleStop:
+        """The stop the review screen suggests (the `default` combination)."""
+        mode, names = self.default
+        pick = self._default_pick()
+        if pick is None:
+            waiting = "; ".join(self.status.get(n, f"{n}: not yet") for n in names if n not in self.stops)
+            return RuleStop("default", self.target, False, None, None, 0, f"Keep reviewing: {waiting}")
+        fired = [self.stops[n] for n in names if n in self.stops]
+        evidence = " and ".join(r.evidence for r in fired) if mode == "all" else pick.evidence
+        return RuleStop("default", self.target, True, pick.at, pick.ranked, pick.sampled, evidence)
+
+    def report(self) -> list[RuleStop]:
+        """Every rule's stop, or (not fired) its current status as the evidence."""
+        out = []
+        for name in self.rules:
+            stop = self.stops.get(name)
+            out.append(stop or RuleStop(name, self.target, False, None, None, 0, self.status.get(name, f"{name}: not yet")))
+        return out
+
+    def plan_elusion(self, size: int | None = None) -> np.ndarray:
+        """Rows for a one-time elusion test: a random sample of the unreviewed rest.
+
+        Args:
+            size: Sample size; default: the smallest that certifies the target
+                if it holds no relevant document (capped at the rest).
+        """
+        rest = self._unreviewed(len(self._order))
+        if size is None:
+            found = int(self._gain[-1]) if len(self._gain) else 0
+            size = rc.elusion_sample_size(found, len(rest), self.target, self.alpha) or len(rest)
+        return self.rng.choice(rest, size=min(size, len(rest)), replace=False)
+
+    def elusion_report(self, k: int, size: int, unreviewed: int) -> tuple[float, str]:
+        """The recall bound of a finished elusion sample, with its sentence."""
+        found = int(self._gain[-1]) if len(self._gain) else 0
+        bound = rc.elusion_recall_bound(found, k, size, unreviewed, self.alpha)
+        verdict = "meets" if bound >= self.target else "does not meet"
+        text = (f"Elusion: {k} relevant in a random sample of {size} of {unreviewed} unreviewed: recall ≥ "
+                f"{bound:.1%} with {1 - self.alpha:.0%} confidence ({verdict} the {self.target:.0%} target)")
+        return bound, text.replace("%", " %")
+
+    def estimate(self, z: float | None = None) -> RecallEstimate | None:
+        """The Quant estimate with a normal interval at the monitor's confidence; None before a model."""
+        if not self.history:
+            return None
+        point, sigma, remaining = self._last
+        z = stats.norm.ppf(1 - self.alpha / 2) if z is None else z
+        found = int(self._gain[-1]) if len(self._gain) else 0
+        return RecallEstimate(point, max(0.0, point - z * sigma), min(1.0, point + z * sigma), found, remaining)
+
+    def stops_json(self, gold: np.ndarray) -> dict[str, dict[str, object]]:
+        """The `stops` object of a simulated run: rule -> target, at, sampled, recall (gold labels needed)."""
+        gold = np.asarray(gold) == 1
+        total = max(int(gold.sum()), 1)
+        out: dict[str, dict[str, object]] = {}
+        for name in (*self.rules, "default"):
+            stop = self.suggestion() if name == "default" else self.stops.get(name)
+            if stop is None or not stop.fired or stop.ranked is None:
+                out[name] = {"target": self.target, "at": None, "sampled": 0, "recall": None}
+                continue
+            out[name] = {"target": self.target, "at": stop.at, "sampled": stop.sampled,
+                         "recall": self._recall_at(name, stop, gold) / total}
+        return out
+
+    def _recall_at(self, name: str, stop: RuleStop, gold: np.ndarray) -> int:
+        read = np.zeros(self.n_docs, dtype=bool)
+        read[self._order[: stop.ranked]] = True
+        if name == "default":
+            pick = self._default_pick()
+            name = pick.name if pick is not None else name
+        extra = self._samples.get(name)
+        if extra is not None:
+            read[extra] = True
+        return int(gold[read].sum())

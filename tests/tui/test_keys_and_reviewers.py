@@ -1,0 +1,107 @@
+"""Key remapping (project config and the reviewer's keys.toml) and several reviewers on one DB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from review.session import RecallSummary, ReviewSession
+from review.store import Store
+from review.tui.app import ReviewApp, make_app
+from review.tui.keys import build_keymap, display_key, normalise_keys, read_user_keys
+from review.tui.screens import ReviewScreen
+from textual.widgets import Static
+
+
+def test_build_keymap_user_wins_over_project() -> None:
+    keymap, problems = build_keymap({"relevant": "y"}, {"relevant": "j", "not_relevant": "k"})
+    assert keymap == {"relevant": "j", "not_relevant": "k"}
+    assert problems == []
+
+
+def test_build_keymap_reports_unknown_actions_and_clashes() -> None:
+    keymap, problems = build_keymap({"fly": "f", "relevant": "n"}, {})
+    assert keymap == {}
+    assert any("Unknown action 'fly'" in p for p in problems)
+    assert any("'n'" in p and "relevant" in p for p in problems)
+
+
+def test_keys_are_normalised_and_displayed() -> None:
+    assert normalise_keys("/, ?") == "slash,question_mark"
+    assert normalise_keys("Space") == "space"
+    assert display_key("p,left") == "p / ←"
+
+
+def test_read_user_keys(tmp_path: Path) -> None:
+    path = tmp_path / "keys.toml"
+    assert read_user_keys(path) == ({}, [])
+    path.write_text('[keys]\nrelevant = "y"\nskip = 3\n', encoding="utf-8")
+    keys, problems = read_user_keys(path)
+    assert keys == {"relevant": "y"} and problems and "skip" in problems[0]
+    path.write_text("not toml = = =", encoding="utf-8")
+    assert read_user_keys(path)[1]
+
+
+async def test_project_and_user_remapping_drive_the_screen(session: ReviewSession, no_user_keys: Path) -> None:
+    session.config.keys = {"relevant": "y", "not_relevant": "x"}
+    no_user_keys.write_text('[keys]\nnot_relevant = "k"\n', encoding="utf-8")
+    app = make_app(session, prepare=False)
+    async with app.run_test() as pilot:
+        first = session.current().document.pk
+        await pilot.press("r")  # no longer bound
+        assert session.store.current_label(first) is None
+        await pilot.press("y")
+        assert session.store.current_label(first) == "relevant"
+        second = session.current().document.pk
+        await pilot.press("x")  # the project's key, overridden by the reviewer's
+        assert session.store.current_label(second) is None
+        await pilot.press("k")
+        assert session.store.current_label(second) == "not relevant"
+        hint = str(app.review_screen.query_one("#doc-notice", Static).content)
+        assert "(y)" in hint  # hints name the keys in force
+
+
+async def test_bad_key_config_is_a_warning_not_a_crash(session: ReviewSession, no_user_keys: Path) -> None:
+    session.config.keys = {"relevant": "n"}
+    app = make_app(session, prepare=False)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        assert any(n.severity == "warning" for n in app._notifications)
+        first = session.current().document.pk
+        await pilot.press("r")
+        assert session.store.current_label(first) == "relevant"
+
+
+async def test_two_reviewers_never_get_the_same_document(project: Store, no_user_keys: Path) -> None:
+    """Alice's app holds a document; Bob, on another connection, is served a different one."""
+    assert project.path is not None
+    other = Store.open(project.path)
+    try:
+        alice = ReviewSession(project, "alice", random_state=0)
+        bob = ReviewSession(other, "bob", random_state=0)  # same seed: same queue order
+        app = ReviewApp(alice, prepare=False)
+        async with app.run_test() as pilot:
+            shown = alice.current().document.pk
+            assert bob.current().document.pk != shown
+            for _ in range(5):
+                await pilot.press("n")
+                bob.not_relevant()
+                assert alice.current().document.pk != bob.current().document.pk
+        labels = project.current_labels()
+        assert len(labels) == 10
+        reviewers = {e.reviewer for e in project.history()}
+        assert reviewers == {"alice", "bob"}
+    finally:
+        other.close()
+
+
+async def test_stop_suggestion_is_explained(make, session: ReviewSession, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    summary = RecallSummary("≈ 96 % (91–99 %)", 5, 0, "QBCB: 28 of 30 sample positives reached", stop_fired=True)
+    monkeypatch.setattr(session, "recall_summary", lambda: summary)
+    app = make()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        notice = str(app.review_screen.query_one("#doc-notice", Static).content)
+        assert "Stop suggested" in notice and "QBCB" in notice and "review validate" in notice
+        assert "≈ 96 %" in str(app.review_screen.query_one("#panel-recall", Static).content)
+        assert any(n.title == "Stop suggested" for n in app._notifications)

@@ -1,0 +1,158 @@
+"""Engine: the Ranking contract, strategies, cold start, explanations, persistence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+
+from review.engine import FORMAT_VERSION, Engine, Ranking
+from review.errors import ConfigError, ReviewError, StoreError
+from review.models import STRATEGIES
+
+CATS = ["cat purr whisker milk", "cat whisker nap sun", "cat milk nap purr", "kitten cat purr", "cat sun whisker"]
+DOGS = ["dog bark bone walk", "dog walk leash park", "dog bone park bark", "puppy dog bark", "dog leash walk"]
+MIXED = ["cat dog park", "sun park walk", "milk bone", "nap walk", "purr bark"]
+CORPUS = CATS + DOGS + MIXED  # rows 0-4 cats, 5-9 dogs, 10-14 in between
+
+
+@pytest.fixture
+def engine() -> Engine:
+    eng = Engine(random_state=3, min_df=1)
+    eng.load_corpus(CORPUS)
+    return eng
+
+
+def labels_with(pos: list[int], neg: list[int]) -> np.ndarray:
+    labels = np.full(len(CORPUS), -1)
+    labels[pos] = 1
+    labels[neg] = 0
+    return labels
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_ranking_covers_exactly_the_rankable_rows(engine: Engine, strategy: str) -> None:
+    labels = labels_with([0], [5])
+    exclude = np.zeros(len(CORPUS), dtype=bool)
+    exclude[[1, 6]] = True
+    ranking = engine.rank(labels, exclude=exclude, version=4, strategy=strategy)
+    assert isinstance(ranking, Ranking)
+    assert sorted(ranking.order.tolist()) == [i for i in range(len(CORPUS)) if i not in (0, 5, 1, 6)]
+    assert ranking.scores.shape == (len(CORPUS),)
+    assert ((ranking.scores >= 0) & (ranking.scores <= 1)).all()
+    assert (ranking.version, ranking.strategy, ranking.n_labels) == (4, strategy, 2)
+    assert ranking.cold_start_reason is None and ranking.model is not None
+
+
+def test_relevance_puts_similar_documents_first(engine: Engine) -> None:
+    ranking = engine.rank(labels_with([0, 1], [5, 6]))
+    assert set(ranking.order[:3].tolist()) == {2, 3, 4}
+    assert set(ranking.order[-3:].tolist()) == {7, 8, 9}
+
+
+def test_uncertainty_orders_by_distance_from_half(engine: Engine) -> None:
+    ranking = engine.rank(labels_with([0, 1], [5, 6]), strategy="uncertainty")
+    distance = np.abs(ranking.scores[ranking.order] - 0.5)
+    assert (np.diff(distance) >= 0).all()
+
+
+def test_mixed_share_extremes_match_pure_strategies() -> None:
+    labels = labels_with([0, 1], [5, 6])
+    orders = {}
+    for share in (0.0, 1.0):
+        eng = Engine(strategy="mixed", mixed_share=share, random_state=1, min_df=1)
+        eng.load_corpus(CORPUS)
+        orders[share] = eng.rank(labels).order.tolist()
+    assert orders[0.0] == engine_order("relevance", labels)
+    assert orders[1.0] == engine_order("uncertainty", labels)
+
+
+def engine_order(strategy: str, labels: np.ndarray) -> list[int]:
+    eng = Engine(random_state=1, min_df=1)
+    eng.load_corpus(CORPUS)
+    return eng.rank(labels, strategy=strategy).order.tolist()
+
+
+@pytest.mark.parametrize(("pos", "neg", "word"), [([], [], "no decision"), ([], [5], "relevant"), ([0], [], "non-relevant")])
+def test_cold_start_is_seeded_random_with_a_reason(engine: Engine, pos: list[int], neg: list[int], word: str) -> None:
+    labels = labels_with(pos, neg)
+    first = engine.rank(labels, version=2)
+    again = engine.rank(labels, version=2)
+    assert first.cold_start_reason is not None and word in first.cold_start_reason
+    assert first.model is None
+    assert first.order.tolist() == again.order.tolist()
+    assert len(first.order) == len(CORPUS) - len(pos) - len(neg)
+    assert engine.explain(first, 0) == ([], [])
+
+
+def test_rank_does_not_mutate_inputs_or_engine(engine: Engine) -> None:
+    labels = labels_with([0], [5])
+    copy = labels.copy()
+    engine.rank(labels, strategy="committee")
+    assert (labels == copy).all()
+    assert engine.n_docs == len(CORPUS) and engine.strategy == "relevance"
+
+
+def test_presumed_negatives_are_not_counted_as_labels() -> None:
+    eng = Engine(random_state=0, min_df=1, presumed_negatives=4)
+    eng.load_corpus(CORPUS)
+    ranking = eng.rank(labels_with([0, 1], [5]))
+    assert ranking.n_labels == 3 and ranking.model is not None
+
+
+def test_explain_names_terms_for_and_against(engine: Engine) -> None:
+    ranking = engine.rank(labels_with([0, 1], [5, 6]))
+    up, down = engine.explain(ranking, 10, top=5)  # "cat dog park"
+    assert "cat" in [t for t, _ in up] and all(v > 0 for _, v in up)
+    assert "dog" in [t for t, _ in down] and all(v < 0 for _, v in down)
+    with pytest.raises(ReviewError):
+        engine.explain(ranking, len(CORPUS))
+
+
+def test_extend_corpus_adds_rankable_rows_and_keeps_old_rankings_explainable(engine: Engine) -> None:
+    labels = labels_with([0, 1], [5, 6])
+    old = engine.rank(labels)
+    engine.extend_corpus(["cat purr kitten", "dog bark zebra"])
+    assert engine.n_docs == len(CORPUS) + 2
+    new = engine.rank(np.concatenate([labels, [-1, -1]]))
+    assert new.scores[-2] > new.scores[-1]
+    assert engine.explain(old, len(CORPUS))[0]  # old model, new row: known terms still explain
+
+
+def test_bad_inputs_raise_review_errors(engine: Engine) -> None:
+    with pytest.raises(ConfigError):
+        Engine(strategy="nope")
+    with pytest.raises(ConfigError):
+        Engine(bogus=1)
+    with pytest.raises(ConfigError):
+        engine.rank(labels_with([0], [5]), strategy="nope")
+    with pytest.raises(ReviewError):
+        engine.rank(np.array([1, 0]))
+    with pytest.raises(ReviewError):
+        Engine().rank(np.array([1, 0]))
+
+
+def test_save_and_load_round_trip(engine: Engine, tmp_path: Path) -> None:
+    labels = labels_with([0, 1], [5, 6])
+    ranking = engine.rank(labels, version=9)
+    path = tmp_path / "model.joblib"
+    engine.save(path, ranking)
+    loaded = Engine.load(path)
+    assert loaded.n_docs == engine.n_docs
+    np.testing.assert_allclose(loaded.rank(labels, version=9).scores, ranking.scores)
+    saved = Engine.load_ranking(path)
+    assert saved is not None and saved.version == 9
+
+
+def test_load_refuses_other_format_versions_and_missing_files(tmp_path: Path) -> None:
+    path = tmp_path / "old.joblib"
+    joblib.dump({"format_version": FORMAT_VERSION + 1}, path)
+    with pytest.raises(StoreError, match="format version"):
+        Engine.load(path)
+    with pytest.raises(StoreError):
+        Engine.load(tmp_path / "missing.joblib")
+    (tmp_path / "junk.joblib").write_text("not a pickle")
+    with pytest.raises(StoreError):
+        Engine.load(tmp_path / "junk.joblib")

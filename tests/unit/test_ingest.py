@@ -1,0 +1,314 @@
+"""Import: folders, record files and labels into the store; bad input reported, never fatal."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from review.ingest import import_sources, walk_folder
+from review.models import ImportReport
+from review.store import Store
+
+BENCH = Path(__file__).resolve().parents[2] / ".." / "shared" / "bench"
+
+
+def run_import(store: Store, *sources: Path, **kwargs: object) -> ImportReport:
+    kwargs.setdefault("n_jobs", 1)
+    return import_sources(store, list(sources), **kwargs)  # type: ignore[arg-type]
+
+
+def blank_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    """A folder of good documents mixed with every kind of bad file."""
+    root = tmp_path / "hostile"
+    (root / "sub" / "deeper").mkdir(parents=True)
+    (root / "good.txt").write_text("A perfectly ordinary memo about prices.\nSecond line.", encoding="utf-8")
+    (root / "sub" / "deeper" / "note.md").write_text("# Nested note\nkept from a subfolder", encoding="utf-8")
+    (root / "latin1.txt").write_bytes("Réunion au café: les prix du carton augmentent à la rentrée.".encode("cp1252"))
+    (root / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    rng = random.Random(3)
+    (root / "noise.txt").write_bytes(bytes(rng.randrange(1, 256) for _ in range(3000)))
+    pdf = blank_pdf()
+    (root / "truncated.pdf").write_bytes(pdf[: len(pdf) // 2])
+    (root / "empty.txt").write_bytes(b"")
+    (root / "big.txt").write_text("x " * 5000, encoding="utf-8")  # 10 kB, over the tiny limit below
+    (root / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
+    (root / ".DS_Store").write_bytes(b"\x00\x00hidden")
+    (root / "sub" / "loop").symlink_to(root, target_is_directory=True)
+    (root / "self.txt").symlink_to(root / "self.txt")
+    (root / "dangling.txt").symlink_to(root / "nowhere.txt")
+    return root
+
+
+def test_hostile_folder_is_reported_not_fatal(store: Store, hostile: Path) -> None:
+    report = run_import(store, hostile, max_file_mb=0.005)
+    reasons = {Path(path).relative_to(hostile).as_posix(): reason for path, reason in report.skipped}
+    assert reasons == {
+        "binary.txt": "binary file, not text",
+        "noise.txt": reasons["noise.txt"],
+        "truncated.pdf": "truncated PDF (no end-of-file marker)",
+        "empty.txt": "empty file",
+        "big.txt": "larger than the 0.005 MB limit (9.8 kB)",
+        "photo.jpg": "unsupported file type .jpg",
+        "sub/loop": "symbolic link loop (folder already read)",
+        "self.txt": "symbolic link loop",
+        "dangling.txt": "broken symbolic link",
+    }
+    assert reasons["noise.txt"] in ("binary file, not text", "undecodable text (not UTF-8 and no other encoding fits)")
+    assert report.added == 3
+    assert store.document_by_id("sub/deeper/note.md").title == "Nested note"
+    latin = store.document_by_id("latin1.txt")
+    assert latin.text.startswith("Réunion au café")
+    assert sorted(store.import_errors(report.batch_id)) == sorted(report.skipped)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_file_and_folder_are_reported(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "locked"
+    (root / "closed").mkdir(parents=True)
+    (root / "ok.txt").write_text("readable", encoding="utf-8")
+    (root / "secret.txt").write_text("unreadable", encoding="utf-8")
+    (root / "secret.txt").chmod(0)
+    (root / "closed").chmod(0)
+    try:
+        report = run_import(store, root)
+    finally:
+        (root / "secret.txt").chmod(0o644)
+        (root / "closed").chmod(0o755)
+    reasons = {Path(p).name: r for p, r in report.skipped}
+    assert reasons == {"secret.txt": "no read permission", "closed": "no permission to list the folder"}
+    assert report.added == 1
+
+
+def test_permission_errors_are_reported_simulated(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same cases as above with the errors simulated, so they also run as root."""
+    from review import ingest, readers
+
+    root = tmp_path / "locked"
+    (root / "closed").mkdir(parents=True)
+    (root / "closed" / "inside.txt").write_text("never listed", encoding="utf-8")
+    (root / "ok.txt").write_text("readable", encoding="utf-8")
+    (root / "secret.txt").write_text("unreadable", encoding="utf-8")
+    real_scandir, real_open = os.scandir, open
+
+    def scandir(path):  # type: ignore[no-untyped-def]
+        if Path(path).name == "closed":
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    def guarded_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(path).name == "secret.txt":
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(ingest.os, "scandir", scandir)
+    monkeypatch.setattr(readers, "open", guarded_open, raising=False)
+    report = run_import(store, root)
+    reasons = {Path(p).name: r for p, r in report.skipped}
+    assert reasons == {"secret.txt": "no read permission", "closed": "no permission to list the folder"}
+    assert report.added == 1
+
+
+def test_doc_ids_are_posix_paths_relative_to_the_folder(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "b" / "one.txt").write_text("one", encoding="utf-8")
+    (root / "two.html").write_text("<title>Two</title><p>two</p>", encoding="utf-8")
+    single = tmp_path / "three.eml"
+    single.write_text("Subject: Three\n\nthree", encoding="utf-8")
+    run_import(store, root, single)
+    docs = {d.doc_id: d for d in store.iter_documents()}
+    assert sorted(docs) == ["a/b/one.txt", "three.eml", "two.html"]
+    assert docs["two.html"].title == "Two"
+    assert docs["two.html"].metadata["format"] == "html"
+    assert docs["three.eml"].source == str(single)
+
+
+def test_tokens_are_stored_at_import(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.html").write_text("<title>Pricing Agreements</title><p>The boxes were priced.</p>", encoding="utf-8")
+    run_import(store, tmp_path / "d")
+    _, tokens, _ = store.corpus()
+    assert tokens[0].split()[0] == "pricing"  # the title leads
+    assert "price" in tokens[0].split()  # "priced", lemmatised
+
+
+def test_reimport_adds_only_what_is_new_and_keeps_decisions(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "prod"
+    root.mkdir()
+    for name in ("a", "b", "c"):
+        (root / f"{name}.txt").write_text(f"document {name} original text", encoding="utf-8")
+    first = run_import(store, root)
+    assert (first.added, first.unchanged) == (3, 0)
+    decided = store.document_by_id("b.txt")
+    store.record(decided.pk, "relevant", "alice")
+
+    (root / "a.txt").write_text("document a edited before anyone read it", encoding="utf-8")
+    (root / "b.txt").write_text("document b edited after it was decided", encoding="utf-8")
+    (root / "d.txt").write_text("document d arrives in the second production", encoding="utf-8")
+    second = run_import(store, root)
+    assert second.unchanged == 1  # c.txt
+    assert second.added == 2  # d.txt new, a.txt updated
+    assert dict(second.skipped)["b.txt"].startswith("changed since it was imported, but already decided")
+    assert store.document_by_id("a.txt").text == "document a edited before anyone read it"
+    assert store.document_by_id("b.txt").text == "document b original text"
+    assert store.current_label(decided.pk) == "relevant"
+    assert store.count_documents() == 4
+
+    third = run_import(store, root)
+    assert (third.added, third.unchanged) == (0, 3)  # b.txt is again "kept decided"
+
+
+def test_exact_duplicates_are_grouped(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "dups"
+    root.mkdir()
+    (root / "original.txt").write_text("Price list for Q3.\nBoxes up 4%.", encoding="utf-8")
+    (root / "copy.md").write_text("PRICE LIST   for q3.   Boxes up 4%.\n\n", encoding="utf-8")
+    (root / "other.txt").write_text("Price list for Q4.", encoding="utf-8")
+    report = run_import(store, root)
+    assert (report.added, report.duplicates) == (2, 1)
+    copy, original = store.document_by_id("copy.md"), store.document_by_id("original.txt")
+    # files are read in name order, so copy.md is the first of its group
+    assert original.duplicate_of == copy.pk and copy.duplicate_of is None
+    assert store.duplicates_of(copy.pk) == ["original.txt"]
+
+
+def test_labels_file_attaches_by_id_file_name_or_stem(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "set"
+    (root / "docs").mkdir(parents=True)
+    for i in range(4):
+        (root / "docs" / f"r{i}.txt").write_text(f"review number {i}", encoding="utf-8")
+    labels = root / "labels.csv"
+    labels.write_text(
+        "id,filename,label\n"
+        "r0,docs/r0.txt,1\n"  # by file name, relative to the labels file
+        "r1.txt,,0\n"  # by doc_id
+        "r2,,relevant\n"  # by stem
+        "r3,,maybe-ish\n"  # a label we do not know
+        "zz,,1\n",  # no such document
+        encoding="utf-8",
+    )
+    report = run_import(store, root / "docs", labels_file=labels)
+    assert report.labels_attached == 3
+    labels_now = {store.document(pk).doc_id: lab for pk, lab in store.current_labels().items()}
+    assert labels_now == {"r0.txt": "relevant", "r1.txt": "not relevant", "r2.txt": "relevant"}
+    problems = [reason for where, reason in report.skipped if where == str(labels)]
+    assert problems == ["1 unknown label value(s), e.g. for id 'r3'", "1 id(s) match no document, e.g. 'zz'"]
+    again = run_import(store, root / "docs", labels_file=labels)
+    assert again.labels_attached == 0  # same labels again: no new decisions
+    assert len(store.history()) == 3
+
+
+def test_record_file_import_with_labels_and_reimport(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "refs.csv"
+    path.write_text(
+        "id,title,abstract,label_included\n"
+        "p1,Paper one,Abstract one,1\n"
+        "p2,Paper two,Abstract two,0\n"
+        "p3,Paper three,Abstract three,\n"
+        "p4,,,1\n"
+        "p5,Paper five,Abstract five,perhaps\n",
+        encoding="utf-8",
+    )
+    report = run_import(store, path)
+    assert (report.added, report.labels_attached) == (4, 2)
+    reasons = dict(report.skipped)
+    assert reasons["refs.csv record 4"] == "no title or text"
+    assert reasons["refs.csv record 5"] == "unknown label 'perhaps': imported without it"
+    assert store.document_by_id("p1").title == "Paper one"
+
+    path.write_text(path.read_text(encoding="utf-8").replace("Abstract three,", "Abstract three,1"), encoding="utf-8")
+    again = run_import(store, path)
+    assert (again.added, again.unchanged, again.labels_attached) == (0, 4, 1)
+    assert store.current_label(store.document_by_id("p3").pk) == "relevant"
+
+
+def test_missing_and_unsupported_sources_are_reported(store: Store, tmp_path: Path) -> None:
+    odd = tmp_path / "data.xlsx"
+    odd.write_bytes(b"PK")
+    report = run_import(store, tmp_path / "nowhere", odd)
+    assert dict(report.skipped) == {
+        str(tmp_path / "nowhere"): "not found",
+        str(odd): "unsupported file type .xlsx",
+    }
+    assert report.added == 0
+
+
+def test_progress_reports_done_and_total(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    for i in range(7):
+        (root / f"{i}.txt").write_text(f"text {i}", encoding="utf-8")
+    (root / "bad.txt").write_bytes(b"")
+    calls: list[tuple[int, int | None]] = []
+    run_import(store, root, progress=lambda done, total: calls.append((done, total)), chunk_size=3)
+    assert calls[0] == (0, 8) and calls[-1] == (8, 8)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_interrupted_import_is_consistent_and_a_rerun_finishes(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "big"
+    root.mkdir()
+    for i in range(10):
+        (root / f"{i:02d}.txt").write_text(f"document {i}", encoding="utf-8")
+    real_add = store.add_documents
+    calls = {"n": 0}
+
+    def failing_add(docs, batch_id=None):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_add(docs, batch_id)
+
+    monkeypatch.setattr(store, "add_documents", failing_add)
+    with pytest.raises(KeyboardInterrupt):
+        run_import(store, root, chunk_size=3)
+    assert store.count_documents() == 6  # two whole chunks committed, the third not at all
+    monkeypatch.setattr(store, "add_documents", real_add)
+    report = run_import(store, root, chunk_size=3)
+    assert (report.added, report.unchanged) == (4, 6)
+    assert store.count_documents() == 10
+
+
+def test_walk_is_ordered_and_skips_hidden(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / ".git").mkdir()
+    for name in ("b/2.txt", "b/1.txt", "a.txt", ".git/x.txt", ".hidden.txt"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    errors: list[tuple[str, str]] = []
+    found = [p.relative_to(tmp_path).as_posix() for p in walk_folder(tmp_path, lambda w, r: errors.append((w, r)))]
+    assert found == ["a.txt", "b/1.txt", "b/2.txt"] and errors == []
+
+
+def test_bench_folder_of_2000_files_with_labels(store: Store) -> None:
+    """The integration test of issue 2: 2,000 files, 2,000 labels (tokenised on all cores)."""
+    folder = BENCH / "sentiment_movie_polarity2000_txt"
+    if not folder.is_dir():
+        pytest.skip("../shared/bench is absent")
+    report = import_sources(store, [folder / "docs"], labels_file=folder / "labels.csv")
+    assert report.skipped == ()
+    assert report.added + report.duplicates == 2000
+    assert store.count_documents() == 2000
+    assert report.labels_attached == 2000
+    counts = store.counts()
+    assert (counts["relevant"], counts["not_relevant"]) == (1000, 1000)
+    _, tokens, _ = store.corpus()
+    assert all(tokens)

@@ -1,0 +1,80 @@
+"""TermVectorizer and Ranker: estimator conventions and incremental vocabulary."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+
+from review.ranker import Ranker, TermVectorizer
+
+DOCS = [
+    "cat purr whisker milk",
+    "cat whisker nap sun",
+    "dog bark bone walk",
+    "dog walk leash park",
+    "cat milk nap",
+    "dog bone park bark",
+]
+Y = np.array([1, 1, 0, 0, 1, 0])
+
+
+def _row_terms(vec: TermVectorizer, row: int) -> dict[str, float]:
+    x = vec.matrix_[row]
+    return {vec.terms_[j]: round(float(v), 10) for j, v in zip(x.indices, x.data)}
+
+
+def test_init_stores_params_only_and_clones() -> None:
+    ranker = Ranker(C=3.0, class_weight=None, random_state=7)
+    assert ranker.get_params()["C"] == 3.0
+    assert clone(ranker).get_params() == ranker.get_params()
+    assert not hasattr(ranker, "coef_")
+
+
+def test_fit_returns_self_and_score_is_1d_probability() -> None:
+    vec = TermVectorizer(min_df=1).fit(DOCS)
+    ranker = Ranker(C=10.0)
+    assert ranker.fit(vec.matrix_, Y) is ranker
+    scores = ranker.score(vec.matrix_)
+    assert scores.shape == (len(DOCS),)
+    assert ((scores >= 0) & (scores <= 1)).all()
+    assert scores[Y == 1].min() > scores[Y == 0].max()
+
+
+def test_score_ignores_columns_added_after_fit() -> None:
+    vec = TermVectorizer(min_df=1).fit(DOCS)
+    ranker = Ranker().fit(vec.matrix_, Y)
+    wider = sp.hstack([vec.matrix_, sp.csr_matrix(np.ones((len(DOCS), 3)))], format="csr")
+    np.testing.assert_allclose(ranker.score(wider), ranker.score(vec.matrix_))
+
+
+def test_vectorizer_rows_are_l2_normalised_and_sublinear() -> None:
+    vec = TermVectorizer(ngram_range=(1, 1), min_df=1, max_df=1.0).fit(["a_x a_x a_x b_y", "b_y c_z"])
+    norms = np.sqrt(vec.matrix_.multiply(vec.matrix_).sum(axis=1)).A1
+    np.testing.assert_allclose(norms, 1.0)
+    raw = TermVectorizer(ngram_range=(1, 1), min_df=1, max_df=1.0, sublinear_tf=False).fit(["a_x a_x a_x b_y", "b_y c_z"])
+    assert _row_terms(vec, 0)["a_x"] < _row_terms(raw, 0)["a_x"]
+
+
+def test_min_df_drops_rare_terms() -> None:
+    vec = TermVectorizer(ngram_range=(1, 1), min_df=2, max_df=1.0).fit(DOCS)
+    kept = {t for r in range(len(DOCS)) for t in _row_terms(vec, r)}
+    assert "purr" not in kept and "cat" in kept
+
+
+@pytest.mark.parametrize("min_df", [1, 2])
+def test_extended_equals_full_fit(min_df: int) -> None:
+    old, new = DOCS[:4], DOCS[4:] + ["bird tweet cat", "bird nest"]
+    full = TermVectorizer(min_df=min_df).fit(old + new)
+    grown = TermVectorizer(min_df=min_df).fit(old).extended(new)
+    assert grown.matrix_.shape[0] == len(old + new)
+    for row in range(len(old + new)):
+        assert _row_terms(grown, row) == pytest.approx(_row_terms(full, row))
+
+
+def test_extended_leaves_original_untouched() -> None:
+    vec = TermVectorizer(min_df=1).fit(DOCS)
+    before = (vec.matrix_.shape, len(vec.terms_))
+    vec.extended(["brand new words"])
+    assert (vec.matrix_.shape, len(vec.terms_)) == before

@@ -1,0 +1,299 @@
+"""Readers: one file in, a title, plain text and metadata out (or a short reason)."""
+
+from __future__ import annotations
+
+import builtins
+import io
+import os
+import random
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from review import readers
+from review.errors import IngestError
+from review.readers import read_file
+
+
+def make_pdf(text: str, title: str | None = None) -> bytes:
+    """A one-page PDF showing `text`, built by hand and re-written by pypdf."""
+    from pypdf import PdfReader, PdfWriter
+
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(out.getvalue())))
+    if title:
+        writer.add_metadata({"/Title": title, "/Author": "A. Author"})
+    final = io.BytesIO()
+    writer.write(final)
+    return final.getvalue()
+
+
+def make_docx(paragraphs: list[str], title: str = "", table: list[list[str]] | None = None) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if table:
+        grid = document.add_table(rows=len(table), cols=len(table[0]))
+        for r, row in enumerate(table):
+            for c, value in enumerate(row):
+                grid.cell(r, c).text = value
+    document.core_properties.title = title
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def write(tmp_path: Path, name: str, data: bytes | str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+# -- plain text --------------------------------------------------------------
+
+
+def test_utf8_text_title_is_first_non_empty_line(tmp_path: Path) -> None:
+    result = read_file(write(tmp_path, "a.txt", "\n\n  Quarterly pricing memo  \r\nBody line one.\r\n\r\n\r\n\r\nEnd."))
+    assert result.title == "Quarterly pricing memo"
+    assert result.text == "Quarterly pricing memo\nBody line one.\n\nEnd."
+
+
+def test_markdown_heading_marks_are_not_part_of_the_title(tmp_path: Path) -> None:
+    result = read_file(write(tmp_path, "notes.MD", "# Meeting notes\n\n- item one\n"))
+    assert result.title == "Meeting notes"
+    assert "- item one" in result.text
+
+
+@pytest.mark.parametrize(
+    ("original", "encoding"),
+    [
+        ("Café crème à la carte: the naïve résumé of our prices.\nSecond line with déjà vu.", "cp1252"),
+        ("Цены на картон вырастут с первого числа. Просьба не пересылать это письмо.", "cp1251"),
+    ],
+)
+def test_text_that_is_not_utf8_is_decoded_by_detection(tmp_path: Path, original: str, encoding: str) -> None:
+    result = read_file(write(tmp_path, "w.txt", original.encode(encoding)))
+    assert result.text == original
+    assert result.metadata["encoding"] != "utf-8"
+
+
+def test_long_first_line_is_trimmed_for_the_title(tmp_path: Path) -> None:
+    line = " ".join(["word"] * 200)
+    result = read_file(write(tmp_path, "long.txt", line))
+    assert len(result.title) <= readers.TITLE_CHARS + 1
+    assert result.title.endswith("…")
+    assert result.text == line
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b" \n\n\t \n", "no text"),
+        ("nul.txt", b"abc\x00\x01\x02def" * 20, "binary"),
+        ("page.html", b"<html><head><title></title></head><body><script>x()</script></body></html>", "no text"),
+        ("thing.xyz", b"hello", "unsupported"),
+    ],
+)
+def test_unusable_files_raise_with_a_reason(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
+    with pytest.raises(IngestError, match=reason):
+        read_file(write(tmp_path, name, data))
+
+
+def test_random_bytes_are_refused(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    data = bytes(rng.randrange(1, 256) for _ in range(4000))
+    with pytest.raises(IngestError, match="undecodable|binary"):
+        read_file(write(tmp_path, "noise.txt", data))
+
+
+def test_size_is_checked_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "big.txt"
+    with path.open("wb") as handle:  # sparse: 2 MB on paper, nothing on disk
+        handle.truncate(2 * 1024 * 1024)
+
+    def no_open(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the file was opened")
+
+    monkeypatch.setattr(builtins, "open", no_open)
+    with pytest.raises(IngestError, match="larger than the 1 MB limit"):
+        read_file(path, max_mb=1)
+
+
+def test_missing_file_and_folder_are_reported(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="not found"):
+        read_file(tmp_path / "gone.txt")
+    (tmp_path / "dir.txt").mkdir()
+    with pytest.raises(IngestError, match="not a regular file"):
+        read_file(tmp_path / "dir.txt")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can read any file")
+def test_unreadable_file_is_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "secret.txt", "hidden")
+    path.chmod(0)
+    try:
+        with pytest.raises(IngestError, match="no read permission"):
+            read_file(path)
+    finally:
+        path.chmod(0o644)
+
+
+# -- HTML --------------------------------------------------------------------
+
+
+def test_html_title_and_visible_text_only(tmp_path: Path) -> None:
+    page = (
+        "<html><head><title> Price list\n 2024 </title><style>p { color: red }</style></head>"
+        "<body><script>track('x')</script><h1>Prices</h1><p>Boxes are <b>up</b> 4%.</p>"
+        "<p>Cartons<br>unchanged.</p><table><tr><td>A4</td><td>12</td></tr></table></body></html>"
+    )
+    result = read_file(write(tmp_path, "p.htm", page))
+    assert result.title == "Price list 2024"
+    assert result.text.split("\n") == ["Prices", "Boxes are up 4%.", "Cartons", "unchanged.", "A4 12"]
+    assert "track" not in result.text and "color" not in result.text
+
+
+def test_html_in_a_declared_legacy_encoding(tmp_path: Path) -> None:
+    page = '<html><head><meta charset="windows-1252"><title>Caf\u00e9 prices</title></head><body><p>cr\u00e8me</p></body></html>'
+    result = read_file(write(tmp_path, "legacy.html", page.encode("cp1252")))
+    assert (result.title, result.text) == ("Café prices", "crème")
+
+
+def test_html_without_title_uses_first_line(tmp_path: Path) -> None:
+    result = read_file(write(tmp_path, "p.html", "<p>First paragraph here</p><p>Second</p>"))
+    assert result.title == "First paragraph here"
+
+
+# -- e-mail ------------------------------------------------------------------
+
+
+def test_email_subject_is_the_title_and_headers_are_metadata(tmp_path: Path) -> None:
+    mail = (
+        "From: Dana Reyes <dana@example.com>\nTo: sales@example.com\n"
+        "Subject: =?utf-8?q?Caf=C3=A9_pricing?=\nDate: Mon, 4 Mar 2024 09:15:00 +0000\n"
+        "Content-Type: text/plain; charset=utf-8\n\nHi all,\nthe new prices start Monday.\n"
+    )
+    result = read_file(write(tmp_path, "m.eml", mail))
+    assert result.title == "Café pricing"
+    assert result.text == "Hi all,\nthe new prices start Monday."
+    assert result.metadata["from"] == "Dana Reyes <dana@example.com>"
+    assert result.metadata["to"] == "sales@example.com"
+    assert "2024" in result.metadata["date"]
+
+
+def test_email_prefers_the_plain_part_and_falls_back_to_html(tmp_path: Path) -> None:
+    from email.message import EmailMessage
+
+    both = EmailMessage()
+    both["Subject"] = "Both"
+    both.set_content("plain words")
+    both.add_alternative("<p>html <b>words</b></p>", subtype="html")
+    assert read_file(write(tmp_path, "both.eml", bytes(both))).text == "plain words"
+
+    html_only = EmailMessage()
+    html_only["Subject"] = "Html"
+    html_only.set_content("<p>html <b>words</b></p><script>x()</script>", subtype="html")
+    assert read_file(write(tmp_path, "html.eml", bytes(html_only))).text == "html words"
+
+
+def test_email_attachment_names_are_kept_and_no_body_is_an_error(tmp_path: Path) -> None:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["Subject"] = "See attached"
+    msg.set_content("The file is attached.")
+    msg.add_attachment(b"%PDF-1.4 ...", maintype="application", subtype="pdf", filename="prices.pdf")
+    result = read_file(write(tmp_path, "att.eml", bytes(msg)))
+    assert result.metadata["attachments"] == ["prices.pdf"]
+
+    empty = EmailMessage()
+    empty["Subject"] = "Nothing"
+    empty.add_attachment(b"\x00\x01", maintype="application", subtype="octet-stream", filename="x.bin")
+    with pytest.raises(IngestError, match="no text"):
+        read_file(write(tmp_path, "empty.eml", bytes(empty)))
+
+
+# -- PDF ---------------------------------------------------------------------
+
+
+def test_pdf_text_and_metadata_title(tmp_path: Path) -> None:
+    result = read_file(write(tmp_path, "d.pdf", make_pdf("Rebate schedule for northern region", "Rebates 2024")))
+    assert result.title == "Rebates 2024"
+    assert "Rebate schedule for northern region" in result.text
+    assert result.metadata["pages"] == 1
+    assert result.metadata["author"] == "A. Author"
+
+
+def test_pdf_without_metadata_title_uses_first_line(tmp_path: Path) -> None:
+    result = read_file(write(tmp_path, "d.pdf", make_pdf("Plain first line")))
+    assert result.title == "Plain first line"
+
+
+def test_truncated_and_corrupt_pdfs_are_refused(tmp_path: Path) -> None:
+    data = make_pdf("Some text on a page", "T")
+    with pytest.raises(IngestError, match="truncated"):
+        read_file(write(tmp_path, "cut.pdf", data[: len(data) // 2]))
+    with pytest.raises(IngestError, match="corrupt|no text"):
+        read_file(write(tmp_path, "junk.pdf", b"%PDF-1.4\n" + b"garbage " * 100 + b"\n%%EOF\n"))
+    with pytest.raises(IngestError, match="not a PDF"):
+        read_file(write(tmp_path, "fake.pdf", b"just some words"))
+
+
+# -- DOCX --------------------------------------------------------------------
+
+
+def test_docx_paragraphs_tables_and_core_title(tmp_path: Path) -> None:
+    data = make_docx(["Board memo", "We discussed prices."], title="Memo on prices", table=[["Region", "Rise"], ["North", "5%"]])
+    result = read_file(write(tmp_path, "m.docx", data))
+    assert result.title == "Memo on prices"
+    assert result.text.split("\n") == ["Board memo", "We discussed prices.", "Region Rise", "North 5%"]
+
+
+def test_docx_without_title_uses_first_line(tmp_path: Path) -> None:
+    result = read_file(write(tmp_path, "m.docx", make_docx(["", "Opening line", "more"])))
+    assert result.title == "Opening line"
+
+
+def test_corrupt_docx_is_refused(tmp_path: Path) -> None:
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("hello.txt", "not a word document")
+    with pytest.raises(IngestError, match="corrupt DOCX"):
+        read_file(write(tmp_path, "z.docx", broken.getvalue()))
+    with pytest.raises(IngestError, match="not a DOCX"):
+        read_file(write(tmp_path, "t.docx", b"plain text pretending"))
+    good = make_docx(["words"])
+    with pytest.raises(IngestError, match="corrupt DOCX"):
+        read_file(write(tmp_path, "cut.docx", good[: len(good) // 2]))
+
+
+def test_an_unexpected_parser_failure_becomes_a_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(data: bytes) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setitem(readers._READERS, ".html", explode)
+    with pytest.raises(IngestError, match=r"could not be read \(RecursionError\)"):
+        read_file(write(tmp_path, "deep.html", "<div>" * 10))

@@ -1,0 +1,193 @@
+"""Simulation: data loading, priors, batch schedules, the run ledger and its figures."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from review.engine import Engine
+from review.errors import SimulationError
+from review.simulate import (
+    SimulationRun,
+    batch_sizes,
+    classification_scores,
+    default_priors,
+    learning_curve,
+    load_tokens,
+    read_labelled,
+    simulate,
+    stratified_split,
+    summarise,
+)
+
+BENCH = Path(__file__).resolve().parents[2] / ".." / "shared" / "bench"
+
+
+def synthetic(n: int = 60, every: int = 6, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """Relevant docs (every `every`-th) share topic words; the rest are noise."""
+    rng = random.Random(seed)
+    noise = [f"w{i}" for i in range(40)]
+    tokens, gold = [], []
+    for i in range(n):
+        y = int(i % every == 0)
+        words = rng.sample(noise, 6) + (["merger", "control", "acquisition"] if y else rng.sample(noise, 3))
+        tokens.append(" ".join(words))
+        gold.append(y)
+    return tokens, np.asarray(gold)
+
+
+def loaded_engine(tokens: list[str], strategy: str = "relevance", seed: int = 1) -> Engine:
+    engine = Engine(strategy=strategy, random_state=seed, min_df=1)
+    engine.load_corpus(tokens)
+    return engine
+
+
+def test_default_priors_follow_the_shared_recipe() -> None:
+    gold = np.array([0, 1, 0, 0, 1, 0, 1])
+    rng = random.Random(42)
+    expected = [rng.choice([1, 4, 6]), rng.choice([0, 2, 3, 5])]
+    assert default_priors(gold, 42) == expected
+    with pytest.raises(SimulationError):
+        default_priors(np.zeros(4, dtype=int), 1)
+
+
+def test_batch_schedules() -> None:
+    grow = batch_sizes("autotar")
+    sizes, prev = [], 0
+    for step in range(1, 15):
+        prev = grow(step, prev)
+        sizes.append(prev)
+    assert sizes[:11] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] and sizes[11] == 13
+    assert batch_sizes(7)(5, 7) == 7
+    for bad in ("0", "x", -2):
+        with pytest.raises(SimulationError):
+            batch_sizes(bad)
+
+
+@pytest.mark.parametrize("batch", [1, 4, "autotar"])
+def test_simulation_finds_every_relevant_document(batch: int | str) -> None:
+    tokens, gold = synthetic()
+    priors = default_priors(gold, 3)
+    run = simulate(loaded_engine(tokens), gold, priors, batch=batch)
+    metrics = run.metrics(gold)
+    assert run.stopped == "all-found"
+    assert run.order[:2] == priors and len(set(run.order)) == len(run.order)
+    assert gold[run.order].sum() == gold.sum()
+    assert metrics["n80"] <= metrics["n95"] <= metrics["n100"] <= len(run.order)
+    assert metrics["n100"] < len(gold) * 0.6  # far better than random on separable data
+
+
+def test_metrics_follow_their_definitions() -> None:
+    gold = np.array([1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1])
+    run = SimulationRun(n_docs=20, n_rel=5, order=list(range(20)), retrain_seconds=[0.1, 0.3])
+    m = run.metrics(gold)
+    assert (m["n80"], m["n95"], m["n100"]) == (11, 20, 20)
+    assert m["wss95"] == pytest.approx((20 - 20) / 20 - 0.05)
+    assert m["rrf10"] == pytest.approx(1 / 5)  # first 2 documents hold 1 of 5
+    assert (m["retrains"], m["mean_retrain_s"]) == (2, pytest.approx(0.2))
+
+
+def test_max_docs_and_the_round_hook_stop_the_run() -> None:
+    tokens, gold = synthetic()
+    run = simulate(loaded_engine(tokens), gold, default_priors(gold, 1), batch=3, max_docs=10)
+    assert run.stopped == "max-docs" and len(run.order) == 10
+    calls = []
+
+    def hook(step: int, reviewed: np.ndarray, labels: np.ndarray, scores: np.ndarray) -> bool:
+        calls.append((step, reviewed.copy(), labels.copy(), scores.shape))
+        return step == 2
+
+    run = simulate(loaded_engine(tokens), gold, default_priors(gold, 1), batch=2, on_round=hook)
+    assert run.stopped == "hook" and [c[0] for c in calls] == [1, 2]
+    step, reviewed, labels, shape = calls[-1]
+    assert reviewed.tolist() == run.order and labels.tolist() == gold[run.order].tolist()
+    assert shape == (len(gold),)
+
+
+def test_excluded_rows_are_never_reviewed() -> None:
+    tokens, gold = synthetic()
+    exclude = np.zeros(len(gold), dtype=bool)
+    exclude[::5] = True
+    run = simulate(loaded_engine(tokens), gold, default_priors(gold, 2, np.flatnonzero(~exclude)), exclude=exclude)
+    assert not exclude[run.order].any()
+    assert gold[run.order].sum() == gold[~exclude].sum()
+
+
+def test_read_labelled_csv_jsonl_and_label_aliases(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("id,title,abstract,label_included\nx1,T1,first text,1\nx2,T2,second,0\n")
+    data = read_labelled(tmp_path / "a.csv")
+    assert data.ids == ["x1", "x2"] and data.texts == ["first text", "second"] and data.labels.tolist() == [1, 0]
+    lines = [json.dumps({"id": "j1", "title": "t", "text": "x", "included": True}),
+             json.dumps({"id": "j2", "title": "u", "text": "y", "included": False})]
+    (tmp_path / "b.jsonl").write_text("\n".join(lines))
+    assert read_labelled(tmp_path / "b.jsonl").labels.tolist() == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [("id,title,text\n1,a,b\n", "x.csv", "label column"), ("id,title,label\n1,a,maybe\n", "y.csv", "not 0 or 1"),
+     ("{bad json", "z.jsonl", "not JSON"), ("", "e.csv", "no records")],
+)
+def test_read_labelled_rejects_bad_files(tmp_path: Path, content: str, name: str, message: str) -> None:
+    (tmp_path / name).write_text(content)
+    with pytest.raises(SimulationError, match=message):
+        read_labelled(tmp_path / name)
+    with pytest.raises(SimulationError, match="Cannot read"):
+        read_labelled(tmp_path / "missing.csv")
+
+
+def test_token_cache_is_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REVIEW_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "a.csv").write_text("id,title,text,label\n1,Cats,The cats were running,1\n2,Dogs,A dog barks,0\n")
+    data = read_labelled(tmp_path / "a.csv")
+    first = load_tokens(data)
+    assert (tmp_path / "cache" / f"{data.sha1}.joblib").exists()
+    monkeypatch.setattr("review.text.tokenize_parallel", lambda texts: pytest.fail("cache not used"))
+    assert load_tokens(data) == first and "cat" in first[0]
+
+
+def test_stratified_split_keeps_the_label_mix() -> None:
+    gold = np.array([1] * 20 + [0] * 80)
+    test = stratified_split(gold, 0.3, 5)
+    assert (gold[test] == 1).sum() == 6 and (gold[test] == 0).sum() == 24
+    assert (test == stratified_split(gold, 0.3, 5)).all()
+
+
+def test_classification_scores_by_hand() -> None:
+    truth = np.array([1, 1, 0, 0, 1])
+    pred = np.array([1, 0, 0, 1, 1])
+    s = classification_scores(truth, pred)
+    assert (s["accuracy"], s["precision"], s["recall"]) == (0.6, pytest.approx(2 / 3, abs=1e-4), pytest.approx(2 / 3, abs=1e-4))
+    assert s["f1"] == pytest.approx(2 / 3, abs=1e-4)
+
+
+def test_learning_curve_has_both_curves_and_the_full_model() -> None:
+    tokens, gold = synthetic(n=90, every=2)
+    curve = learning_curve(loaded_engine(tokens, "uncertainty"), gold, [4, 10, 20], seed=1)
+    assert curve["counts"] == [4, 10, 20] and curve["test_size"] == 28
+    assert [p["n_labels"] for p in curve["active"]] == [4, 10, 20] == [p["n_labels"] for p in curve["random"]]
+    assert curve["full"]["f1"] > 0.9
+
+
+def test_summarise_gives_mean_and_spread() -> None:
+    runs = [{"seed": 1, "n95": 10, "n80": None, "strategy": "x"}, {"seed": 2, "n95": 14, "n80": 3, "strategy": "x"}]
+    summary = summarise(runs)
+    assert summary["n95"] == {"mean": 12.0, "sd": pytest.approx(2.8284, abs=1e-4)}
+    assert summary["n80"] == {"mean": None, "sd": None} and "seed" not in summary and "strategy" not in summary
+
+
+@pytest.mark.skipif(not BENCH.is_dir(), reason="../shared/bench is absent")
+def test_bench_collection_reaches_full_recall(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("REVIEW_CACHE_DIR", str(tmp_path))
+    data = read_labelled(BENCH / "sr_cohen2006_adhd.csv")
+    gold = data.labels
+    engine = Engine(random_state=1)
+    engine.load_corpus(load_tokens(data))
+    run = simulate(engine, gold, default_priors(gold, 1), batch="autotar")
+    m = run.metrics(gold)
+    assert run.stopped == "all-found" and m["n_rel"] == 20
+    assert m["wss95"] > 0.3  # random order gives about 0

@@ -1,0 +1,188 @@
+"""The stateful stopping monitor: samples, where each rule fires, what it reports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from review import recall as rc
+from review.errors import ConfigError
+from review.stopping import RULES, RecallEstimate, StoppingMonitor
+
+
+def _collection(n: int = 400, n_rel: int = 40, seed: int = 0, sep: float = 2.5) -> tuple[np.ndarray, np.ndarray]:
+    """Gold labels and a good-but-imperfect ranked order (relevant rows mostly early)."""
+    rng = np.random.default_rng(seed)
+    gold = np.zeros(n, dtype=int)
+    gold[rng.choice(n, n_rel, replace=False)] = 1
+    noise = rng.normal(0, 1.0, n) + sep * gold
+    order = np.argsort(-noise, kind="stable")
+    return gold, order
+
+
+def _scores(gold: np.ndarray, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.clip(np.where(gold == 1, rng.beta(6, 2, gold.size), rng.beta(1, 12, gold.size)), 0.001, 0.999)
+
+
+def _run(monitor: StoppingMonitor, gold: np.ndarray, order: np.ndarray, batch: int = 20,
+         scores: np.ndarray | None = None) -> None:
+    monitor.draw_samples(lambda r: int(gold[r]))
+    for step, end in enumerate(range(batch, gold.size + batch, batch), start=1):
+        rows = order[: min(end, gold.size)]
+        monitor.observe(step, rows, gold[rows], scores)
+
+
+class TestSamples:
+    def test_sample_holds_the_positives_it_needs(self) -> None:
+        gold, _ = _collection()
+        m = StoppingMonitor(gold.size, target=0.8, rules=["target", "qbcb"], random_state=3, qbcb_positives=30)
+        size = m.draw_samples(lambda r: int(gold[r]))
+        assert m.target_size == 14 and m.qbcb_j == 28
+        assert sum(m.sample_labels) == 30  # the larger of T and r
+        assert gold[m.sample_order[size - 1]] == 1  # drawn until the 30th positive, no further
+        assert m.next_sample_row() is None
+
+    def test_rows_out_of_turn_are_refused(self) -> None:
+        m = StoppingMonitor(100, target=0.8, rules=["target"], random_state=0)
+        wrong = int(m.sample_order[1])
+        with pytest.raises(ConfigError):
+            m.record_sample(wrong, 1)
+
+    def test_no_sample_without_sample_rules(self) -> None:
+        m = StoppingMonitor(100, rules=["knee", "quant"])
+        assert m.next_sample_row() is None
+
+
+class TestRules:
+    def test_target_fires_at_the_last_sample_positive(self) -> None:
+        gold, order = _collection()
+        m = StoppingMonitor(gold.size, target=0.8, rules=["target"], random_state=5)
+        _run(m, gold, order, batch=7)
+        sample = m.sample_order[: int(np.flatnonzero(np.cumsum(m.sample_labels) >= 14)[0]) + 1]
+        rank = {int(r): i + 1 for i, r in enumerate(order)}
+        expected = max(rank[int(r)] for r in sample if gold[r] == 1)
+        stop = m.stops["target"]
+        assert stop.ranked == expected
+        outside = sum(1 for r in sample if rank[int(r)] > expected)
+        assert (stop.sampled, stop.at) == (outside, expected + outside)
+
+    def test_qbcb_fires_at_the_jth_sample_positive(self) -> None:
+        gold, order = _collection()
+        m = StoppingMonitor(gold.size, target=0.8, rules=["qbcb"], random_state=5, qbcb_positives=20)
+        _run(m, gold, order)
+        assert m.qbcb_j == 20
+        sample = m.sample_order[: len(m.sample_labels)]
+        rank = {int(r): i + 1 for i, r in enumerate(order)}
+        ranks = sorted(rank[int(r)] for r in sample if gold[r] == 1)
+        assert m.stops["qbcb"].ranked == ranks[19]
+        assert "20 of 20 sample positives reached: recall ≥ 80 % with 95 % confidence" in m.stops["qbcb"].evidence
+
+    def test_knee_fires_where_the_pure_rule_first_does(self) -> None:
+        gold, order = _collection(n=600, n_rel=30, sep=5.0)
+        m = StoppingMonitor(gold.size, rules=["knee", "budget"])
+        _run(m, gold, order, batch=50)
+        gain = rc.gain_curve(gold[order])
+        first = next(s for s in range(1, gold.size + 1) if rc.knee_test(gain[:s]).stop)
+        assert m.stops["knee"].ranked == first
+        first_budget = next(s for s in range(1, gold.size + 1) if rc.budget_test(gain[:s], gold.size).stop)
+        assert m.stops["budget"].at == first_budget
+
+    def test_quant_with_good_scores(self) -> None:
+        gold, order = _collection()
+        m = StoppingMonitor(gold.size, target=0.8, rules=["quant", "quantci"])
+        _run(m, gold, order, scores=_scores(gold))
+        assert m.stops["quant"].at <= m.stops["quantci"].at
+        est = m.estimate()
+        assert isinstance(est, RecallEstimate)
+        assert est.low <= est.point <= est.high and est.found == int(gold.sum())
+
+    def test_oracle_rules_need_an_oracle(self) -> None:
+        with pytest.raises(ConfigError):
+            StoppingMonitor(100, rules=["elusion"])
+        with pytest.raises(ConfigError):
+            StoppingMonitor(100, rules=["nope"])
+        assert "elusion" not in StoppingMonitor(100).rules
+        assert set(StoppingMonitor(100, oracle=lambda r: 0).rules) == set(RULES)
+
+    def test_order_must_grow(self) -> None:
+        gold, order = _collection()
+        m = StoppingMonitor(gold.size, rules=["knee"])
+        m.observe(1, order[:10], gold[order[:10]], None)
+        with pytest.raises(ConfigError):
+            m.observe(2, order[1:20], gold[order[1:20]], None)
+
+
+class TestReport:
+    def test_stops_json_and_suggestion(self) -> None:
+        gold, order = _collection()
+        oracle = lambda r: int(gold[r])  # noqa: E731
+        m = StoppingMonitor(gold.size, target=0.8, random_state=2, oracle=oracle, default=("any", ("quant", "knee")))
+        assert m.suggestion().fired is False
+        _run(m, gold, order, scores=_scores(gold))
+        stops = m.stops_json(gold)
+        assert set(stops) == set(RULES) | {"default"}
+        gain = rc.gain_curve(gold[order])
+        q = stops["quant"]
+        assert q["sampled"] == 0 and q["recall"] == pytest.approx(gain[q["at"] - 1] / gold.sum())
+        assert stops["default"]["at"] == min(stops["quant"]["at"], stops["knee"]["at"] or gold.size)
+        for name, s in stops.items():
+            assert s["target"] == 0.8
+            if s["at"] is not None:
+                assert 0 <= s["sampled"] <= s["at"] and 0 < s["recall"] <= 1, name
+        assert m.suggestion().fired is True
+
+    def test_unfired_suggestion_says_why(self) -> None:
+        m = StoppingMonitor(1000, rules=["knee", "quantci"])
+        m.observe(1, np.arange(5), np.array([1, 0, 0, 0, 0]), None)
+        text = m.suggestion().evidence
+        assert text.startswith("Keep reviewing")
+
+    def test_estimate_text(self) -> None:
+        assert RecallEstimate(0.91, 0.84, 0.96, 50, 5.0).text() == "≈ 91 % (84–96 %)"
+
+
+def test_certified_target_rule_keeps_its_promise() -> None:
+    """Over many random samples the Target rule reaches 80 % recall in >= 95 % of runs (binomial slack)."""
+    gold, order = _collection(n=300, n_rel=30, seed=7)
+    gain = rc.gain_curve(gold[order])
+    hits = 0
+    runs = 120
+    for seed in range(runs):
+        m = StoppingMonitor(gold.size, target=0.8, rules=["target"], random_state=seed)
+        _run(m, gold, order, batch=30)
+        stop = m.stops["target"]
+        sample = m.sample_order[: len(m.sample_labels)]
+        read = set(order[: stop.ranked].tolist()) | set(sample.tolist())
+        hits += gold[list(read)].sum() >= 0.8 * gold.sum()
+        assert gain[stop.ranked - 1] <= gold.sum()
+    assert hits / runs >= 0.95 - 2 * np.sqrt(0.05 * 0.95 / runs)
+
+
+def test_elusion_plan_and_report() -> None:
+    """A validation sample comes from the unreviewed rows; its bound matches recall.elusion_recall_bound."""
+    gold, order = _collection()
+    m = StoppingMonitor(gold.size, target=0.8, rules=["knee"], random_state=0)
+    m.observe(1, order[:200], gold[order[:200]], None)
+    rows = m.plan_elusion()
+    assert len(rows) and not set(rows.tolist()) & set(order[:200].tolist())
+    found = int(gold[order[:200]].sum())
+    assert len(rows) == min(rc.elusion_sample_size(found, 200, 0.8, 0.05) or 200, 200)
+    k = int(gold[rows].sum())
+    bound, text = m.elusion_report(k, len(rows), 200)
+    assert bound == pytest.approx(rc.elusion_recall_bound(found, k, len(rows), 200, 0.05))
+    assert text.startswith(f"Elusion: {k} relevant in a random sample of {len(rows)} of 200 unreviewed")
+    assert [r.name for r in m.report()] == ["knee"]
+
+
+def test_default_suggestion_follows_its_rules() -> None:
+    """The default is QuantCI; an "all" combination waits for its last rule."""
+    gold, order = _collection()
+    scores = _scores(gold)
+    plain = StoppingMonitor(gold.size, target=0.8, rules=["quant", "quantci", "chm"])
+    _run(plain, gold, order, scores=scores)
+    assert plain.suggestion().at == plain.stops["quantci"].at
+    assert plain.suggestion().evidence.startswith("QuantCI: estimated recall")
+    both = StoppingMonitor(gold.size, target=0.8, rules=["quant", "chm"], default=("all", ("quant", "chm")))
+    _run(both, gold, order, scores=scores)
+    assert both.suggestion().at == max(both.stops["quant"].at, both.stops["chm"].at)
