@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from review import validation
 from review.errors import ConfigError, ReviewError
 from review.models import SKIPPED, STRATEGIES, Decision, Document, ReviewConfig
 from review.store import Store
@@ -109,6 +110,7 @@ class ReviewSession:
         self._queue_version: int | None = None
         self._current: QueueItem | None = None
         self._decided: set[int] = set(store.current_labels())
+        self._validation_pending: set[int] = set()
         self._load_saved_queue()
 
     # -- preparing the engine (slow: run it off the UI thread) -----------------
@@ -193,11 +195,10 @@ class ReviewSession:
             elif label == negative:
                 labels[row] = 0
         exclude = self._dupes.copy()
-        for name in self.store.sample_names():
-            if name.startswith("elusion"):
-                for pk in self.store.sample(name):
-                    if pk in self._row:
-                        exclude[self._row[pk]] = True
+        for pk in validation.sample_pks(self.store):  # an elusion sample never trains or steers the model
+            if pk in self._row:
+                labels[self._row[pk]] = -1
+                exclude[self._row[pk]] = True
         return TrainingSnapshot(labels, exclude, self.store.next_model_version(), self.strategy)
 
     def compute_ranking(self, snapshot: TrainingSnapshot) -> Ranking:
@@ -296,6 +297,25 @@ class ReviewSession:
         current = self._current.document.pk if self._current else None
         self._queue = deque(pk for pk in order if pk not in self._decided and pk != current)
         self._queue_meta = meta
+        self._front_load_validation()
+
+    def _front_load_validation(self) -> None:
+        current = self._current.document.pk if self._current else None
+        pending = validation.pending(self.store)
+        self._validation_pending = set(pending)
+        sample = [pk for pk in pending if pk != current]
+        if sample:
+            self._queue = deque(sample + [pk for pk in self._queue if pk not in self._validation_pending])
+
+    def start_validation(self, size: int | None = None) -> validation.Validation:
+        """Draw an elusion sample; its documents come next in the queue (see review.validation)."""
+        drawn = validation.start(self.store, size, random_state=None)
+        self._front_load_validation()
+        return drawn
+
+    def validation(self) -> validation.Validation | None:
+        """The latest elusion sample's progress and, once labelled, its recall bound."""
+        return validation.state(self.store)
 
     def current(self) -> QueueItem | None:
         """The document to show now (None when nothing is left to review)."""
@@ -308,16 +328,20 @@ class ReviewSession:
         others = self.store.leased_by_others(self.reviewer)
         while self._queue:
             pk = self._queue.popleft()
-            if pk in self._decided or pk in others:
+            in_sample = pk in self._validation_pending
+            if (pk in self._decided and not in_sample) or pk in others:
                 continue
-            if self.store.current_label(pk) is not None:  # decided by someone else meanwhile
+            label = self.store.current_label(pk)
+            if label is not None and not (in_sample and label == SKIPPED):  # decided meanwhile
                 self._decided.add(pk)
+                self._validation_pending.discard(pk)
                 continue
             if not self.store.lease(pk, self.reviewer):
                 continue
             rank, score = self._queue_meta.get(pk, (None, None))
+            reason = "elusion sample (random) for `review validate`" if in_sample else self._queue_reason
             self._current = QueueItem(self.store.document(pk), rank, score, self.strategy,
-                                      self._queue_version, self._queue_reason)
+                                      self._queue_version, reason)
             return
 
     def remaining(self) -> int:
@@ -347,6 +371,10 @@ class ReviewSession:
         )
         self._decided.add(item.document.pk)
         self.store.release(self.reviewer, item.document.pk)
+        if label == SKIPPED and item.document.pk in self._validation_pending:
+            # A skipped sample document comes back after the rest of the sample.
+            ahead = sum(1 for pk in self._queue if pk in self._validation_pending)
+            self._queue.insert(ahead, item.document.pk)
         self._advance()
         return decision
 

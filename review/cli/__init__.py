@@ -74,11 +74,11 @@ def main() -> None:
 
 
 def _register() -> None:
-    from review.cli.project import demo, export, import_, init, status
+    from review.cli.project import demo, export, import_, init, status, validate
     from review.cli.simulate import simulate
     from review.cli.tui import open_app
 
-    for command in (init, import_, export, status, demo, simulate, open_app):
+    for command in (init, import_, export, status, validate, demo, simulate, open_app):
         cli.add_command(command)
 
 

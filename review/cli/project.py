@@ -147,3 +147,36 @@ def demo(folder: Path | None, reviewer: str) -> None:
 
     info = scripted_review(db_path, folder / "corpus" / "labels.csv", reviewer=reviewer, decisions=40)
     click.echo(render_status(info))
+
+
+@click.command()
+@db_option
+@click.option("--size", type=click.IntRange(min=1), default=None,
+              help="Sample size (default: the smallest that can certify the target recall).")
+@click.option("--new", "new_sample", is_flag=True,
+              help="Draw a new sample after a finished one (a repeated test is weaker than a single one).")
+@friendly_errors
+def validate(db_path: Path, size: int | None, new_sample: bool) -> None:
+    """Check recall with an elusion test: a random sample of the unreviewed documents.
+
+    The first call draws the sample; its documents come first in `review open`
+    (they never train the model). Once all are labelled, `review validate`
+    reports a lower bound on recall at the project's confidence.
+    """
+    from review import validation
+
+    store = open_store(db_path)
+    current = validation.state(store)
+    if current is not None and (not current.complete or not new_sample):
+        click.echo(current.text())
+        if current.complete:
+            click.echo("A new sample (`--new`) would be a second test of the same review: treat it with care.")
+        else:
+            click.echo("Label the sample in `review open`: its documents come first.")
+        return
+    drawn = validation.start(store, size)
+    click.echo(
+        f"Drew an elusion sample of {drawn.size} of {drawn.unreviewed} unreviewed documents "
+        f"({drawn.found} relevant found so far). Label them in `review open` (they come first), "
+        "then run `review validate` again for the recall bound."
+    )

@@ -1,0 +1,125 @@
+"""The elusion test: a one-time random sample of the unreviewed rest, labelled by a person.
+
+`review validate` draws the sample (stored in the DB as a named sample, never
+used for training), the reviewer labels it in the normal flow, and the
+report gives a lower confidence bound on recall (Clopper-Pearson):
+found / (found + UCB(elusion rate) · unreviewed).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from review import recall
+from review.errors import ReviewError
+from review.models import SKIPPED
+from review.store import Store, now
+
+SETTING = "validation"
+PREFIX = "elusion-"
+
+
+@dataclass(frozen=True)
+class Validation:
+    """An elusion sample and, once labelled, its verdict."""
+
+    name: str
+    size: int
+    labelled: int
+    relevant: int
+    """Relevant documents found in the sample so far."""
+    found: int
+    """Relevant documents the review had found when the sample was drawn."""
+    unreviewed: int
+    """Unreviewed documents the sample was drawn from."""
+    target: float
+    confidence: float
+    bound: float | None
+    """Recall lower bound, once every sample document is labelled."""
+
+    @property
+    def complete(self) -> bool:
+        return self.labelled >= self.size
+
+    def text(self) -> str:
+        if self.bound is None:
+            return f"Elusion sample: {self.labelled} of {self.size} labelled ({self.relevant} relevant so far)."
+        verdict = "meets" if self.bound >= self.target else "does not meet"
+        return (
+            f"Elusion test: {self.relevant} relevant in a random sample of {self.size} of {self.unreviewed} "
+            f"unreviewed documents: recall ≥ {self.bound:.1%} with {self.confidence:.0%} confidence "
+            f"({verdict} the {self.target:.0%} target)."
+        ).replace("%", " %")
+
+
+def _undecided_unique(store: Store) -> list[int]:
+    decided = set(store.current_labels())
+    pks, _, dupes = store.corpus()
+    return [pk for pk, dup in zip(pks, dupes) if not dup and pk not in decided]
+
+
+def start(store: Store, size: int | None = None, random_state: int | None = None) -> Validation:
+    """Draw an elusion sample from the unreviewed documents.
+
+    Args:
+        store: The project.
+        size: Sample size; default: the smallest that certifies the project's
+            target recall if the sample holds no relevant document.
+        random_state: Seed of the draw (None: fresh randomness).
+
+    Raises:
+        ReviewError: a sample is still being labelled, nothing relevant has
+            been found yet, or nothing is left unreviewed.
+    """
+    current = state(store)
+    if current is not None and not current.complete:
+        raise ReviewError(f"An elusion sample is still open: {current.text()}")
+    config = store.config()
+    positive = config.labels.positive
+    found = sum(1 for label in store.current_labels().values() if label == positive)
+    rest = _undecided_unique(store)
+    if found == 0:
+        raise ReviewError("Nothing relevant has been found yet: an elusion test cannot bound recall.")
+    if not rest:
+        raise ReviewError("Every document has been reviewed: recall is 100 % of what the reviewers marked.")
+    alpha = 1.0 - config.confidence
+    if size is None:
+        size = recall.elusion_sample_size(found, len(rest), config.target_recall, alpha) or len(rest)
+    size = max(1, min(size, len(rest)))
+    n = sum(1 for name in store.sample_names() if name.startswith(PREFIX)) + 1
+    name = f"{PREFIX}{n}"
+    pks = random.Random(random_state).sample(rest, size)
+    store.add_sample(name, pks)
+    store.set_setting(SETTING, {"name": name, "found": found, "unreviewed": len(rest), "drawn_at": now()})
+    return Validation(name, size, 0, 0, found, len(rest), config.target_recall, config.confidence, None)
+
+
+def state(store: Store) -> Validation | None:
+    """The latest elusion sample and how far its labelling has got (None if never drawn)."""
+    info = store.setting(SETTING)
+    if not info:
+        return None
+    config = store.config()
+    pks = store.sample(info["name"])
+    labels = [store.current_label(pk) for pk in pks]
+    labelled = sum(1 for label in labels if label is not None and label != SKIPPED)
+    relevant = sum(1 for label in labels if label == config.labels.positive)
+    bound = None
+    if labelled >= len(pks):
+        bound = recall.elusion_recall_bound(info["found"], relevant, len(pks), info["unreviewed"], 1 - config.confidence)
+    return Validation(info["name"], len(pks), labelled, relevant, info["found"], info["unreviewed"],
+                      config.target_recall, config.confidence, bound)
+
+
+def pending(store: Store) -> list[int]:
+    """Sample documents of the open elusion sample still to label, in draw order."""
+    info = store.setting(SETTING)
+    if not info:
+        return []
+    return [pk for pk in store.sample(info["name"]) if store.current_label(pk) in (None, SKIPPED)]
+
+
+def sample_pks(store: Store) -> set[int]:
+    """Every document drawn into any elusion sample (kept out of training)."""
+    return {pk for name in store.sample_names() if name.startswith(PREFIX) for pk in store.sample(name)}

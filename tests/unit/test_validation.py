@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from review import recall, validation
+from review.cli import cli
+from review.errors import ReviewError
+from review.session import ReviewSession
+from review.store import Store
+
+
+def _label_all(session: ReviewSession) -> None:
+    while (item := session.current()) is not None:
+        (session.relevant if item.document.metadata["y"] else session.not_relevant)()
+
+
+def test_elusion_sample_is_served_first_never_trains_and_gives_the_bound(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    for _ in range(8):
+        item = session.current()
+        (session.relevant if item.document.metadata["y"] else session.not_relevant)()
+    found = filled_store.counts()["relevant"]
+    assert found > 0
+    drawn = session.start_validation(size=5)
+    assert (drawn.size, drawn.unreviewed, drawn.found) == (5, 12, found)
+    sample = filled_store.sample(drawn.name)
+    session.prepare()
+    assert all(session.training_snapshot().exclude[session._row[pk]] for pk in sample)
+    on_screen = session.current().document.pk
+    session.skip()  # a skipped sample document comes back at the end of the sample
+    served = []
+    while not session.validation().complete:
+        item = session.current()
+        served.append(item.document.pk)
+        assert "elusion" in item.reason
+        (session.relevant if item.document.metadata["y"] else session.not_relevant)()
+    assert sorted(served) == sorted(sample)
+    if on_screen in sample:
+        assert served[-1] == on_screen
+    snapshot = session.training_snapshot()
+    assert all(snapshot.labels[session._row[pk]] == -1 for pk in sample)
+    result = session.validation()
+    k = sum(filled_store.document(pk).metadata["y"] for pk in sample)
+    assert result.complete and result.relevant == k
+    assert result.bound == pytest.approx(recall.elusion_recall_bound(found, k, 5, 12, 0.05))
+    assert "recall ≥" in result.text()
+
+
+def test_no_sample_before_anything_relevant_is_found(filled_store: Store) -> None:
+    with pytest.raises(ReviewError, match="Nothing relevant"):
+        validation.start(filled_store)
+
+
+def test_validate_command_draws_then_reports(filled_store: Store) -> None:
+    filled_store.attach_labels([("d000", "1"), ("d001", "0")])
+    db = str(filled_store.path)
+    first = CliRunner().invoke(cli, ["validate", "--db", db, "--size", "3"])
+    assert first.exit_code == 0 and "Drew an elusion sample of 3 of 18" in first.output
+    again = CliRunner().invoke(cli, ["validate", "--db", db])
+    assert "0 of 3 labelled" in again.output
+    session = ReviewSession(filled_store, "ann")
+    for _ in range(3):
+        session.not_relevant()
+    done = CliRunner().invoke(cli, ["validate", "--db", db])
+    assert "Elusion test: 0 relevant in a random sample of 3 of 18" in done.output
