@@ -34,8 +34,10 @@ CHUNK_SIZE = 500
 CHUNK_CHARS = 20_000_000
 """A chunk is committed early once its texts reach this many characters."""
 
-PARALLEL_MIN = 200
-"""Smaller chunks are tokenised in this process (starting workers costs more)."""
+PARALLEL_AFTER_CHARS = 2_000_000
+"""The first characters of an import are tokenised in this process (about two
+seconds' work): starting worker processes, each loading spaCy, costs about as
+much, so workers only pay off for larger imports."""
 
 
 
@@ -55,12 +57,14 @@ class _Run:
     added: int = 0
     duplicates: int = 0
     unchanged: int = 0
+    updated: int = 0
     labels_attached: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     pending_errors: list[tuple[str, str]] = field(default_factory=list)
     seen_ids: set[str] = field(default_factory=set)
     stems: dict[str, str | None] = field(default_factory=dict)
     pending: tuple[list[NewDocument], Callable[[], list[str]]] | None = None
+    tokenised_chars: int = 0
 
     def error(self, where: str, reason: str) -> None:
         self.skipped.append((where, reason))
@@ -106,7 +110,8 @@ def import_sources(
         max_file_mb: Files larger than this are skipped (default: the
             project's setting).
         progress: Called with (done, total) after each chunk.
-        n_jobs: Processes for tokenising (-1: all cores).
+        n_jobs: Processes for tokenising (-1: all cores) once the import
+            has passed `PARALLEL_AFTER_CHARS` characters of text.
         chunk_size: Documents committed together.
 
     Returns:
@@ -142,6 +147,7 @@ def import_sources(
         added=run.added,
         duplicates=run.duplicates,
         unchanged=run.unchanged,
+        updated=run.updated,
         labels_attached=run.labels_attached,
         skipped=tuple(run.skipped),
         seconds=time.perf_counter() - started,
@@ -354,7 +360,10 @@ def _commit(run: _Run, docs: list[NewDocument]) -> None:
     Worker processes tokenise one chunk while this process stores the
     previous one and reads the next, so both cores stay busy.
     """
-    started = (docs, _start_tokens([token_input(d) for d in docs], run.n_jobs)) if docs else None
+    texts = [token_input(d) for d in docs]
+    n_jobs = run.n_jobs if run.tokenised_chars >= PARALLEL_AFTER_CHARS else 1
+    started = (docs, _start_tokens(texts, n_jobs)) if docs else None
+    run.tokenised_chars += sum(len(t) for t in texts)
     _store_pending(run)
     run.pending = started
 
@@ -366,10 +375,11 @@ def _store_pending(run: _Run) -> None:
     docs, tokens = run.pending
     run.pending = None
     result: AddResult = run.store.add_documents([replace(d, tokens=t) for d, t in zip(docs, tokens())], run.batch_id)
-    run.added += result.added + result.updated  # ImportReport has no "updated" count yet
+    run.added += result.added
+    run.updated += result.updated
     run.duplicates += result.duplicates
     run.unchanged += result.unchanged
-    run.labels_attached += sum(1 for d in docs if d.label is not None)
+    run.labels_attached += result.labels_attached
     for doc_id in result.kept_decided:
         run.error(doc_id, "changed since it was imported, but already decided: the decided version is kept")
     run.tick(len(docs))
@@ -378,7 +388,7 @@ def _store_pending(run: _Run) -> None:
 def _start_tokens(texts: list[str], n_jobs: int) -> Callable[[], list[str]]:
     """Tokenise `texts`, in worker processes when there are several; returns a getter."""
     workers = (os.cpu_count() or 1) if n_jobs < 0 else n_jobs
-    if workers <= 1 or len(texts) < PARALLEL_MIN:
+    if workers <= 1 or len(texts) < 2 * workers:
         tokens = tokenize_many(texts)
         return lambda: tokens
     from joblib.externals.loky import get_reusable_executor

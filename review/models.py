@@ -72,6 +72,7 @@ class AddResult:
     duplicates: int = 0
     unchanged: int = 0
     updated: int = 0
+    labels_attached: int = 0
     kept_decided: tuple[str, ...] = ()
     """doc_ids whose text changed on disk but which were already decided: the decided version is kept."""
 
@@ -107,6 +108,7 @@ class ImportReport:
     added: int = 0
     duplicates: int = 0
     unchanged: int = 0
+    updated: int = 0
     labels_attached: int = 0
     skipped: tuple[tuple[str, str], ...] = ()
     seconds: float = 0.0

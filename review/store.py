@@ -120,7 +120,7 @@ class Store:
         return None if row is None else json.loads(row[0])
 
     def set_setting(self, key: str, value: Any) -> None:
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute(
                 "INSERT INTO settings (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -134,13 +134,13 @@ class Store:
 
     def begin_batch(self, source: str) -> int:
         """Start an import batch and return its id."""
-        with self.db.conn:
+        with self.db.atomic():
             cur = self.db.execute("INSERT INTO import_batches (source, started_at) VALUES (?, ?)", [source, now()])
         return int(cur.lastrowid or 0)
 
     def finish_batch(self, batch_id: int, report: ImportReport) -> None:
         """Record an import batch's counts when it ends."""
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute(
                 "UPDATE import_batches SET finished_at = ?, added = ?, duplicates = ?, unchanged = ?, "
                 "labels_attached = ?, skipped = ?, seconds = ? WHERE id = ?",
@@ -149,7 +149,7 @@ class Store:
             )
 
     def add_import_errors(self, batch_id: int, errors: Iterable[tuple[str, str]]) -> None:
-        with self.db.conn:
+        with self.db.atomic():
             self.db.conn.executemany(
                 "INSERT INTO import_errors (batch_id, path, reason, at) VALUES (?, ?, ?, ?)",
                 [(batch_id, path, reason, now()) for path, reason in errors],
@@ -188,7 +188,7 @@ class Store:
         kept: list[str] = []
         labelled: list[tuple[str, str]] = []
         stamp = now()
-        with self.db.conn:
+        with self.db.atomic():
             for doc in docs:
                 h = content_hash(doc.text)
                 row = self.db.execute(
@@ -222,13 +222,12 @@ class Store:
                         added += 1
                 if doc.label is not None and str(doc.label).strip() != "":
                     labelled.append((doc.doc_id, str(doc.label)))
-            if labelled:
-                self._attach(labelled, "import")
-        return AddResult(added, dupes, unchanged, updated, tuple(kept))
+            attached = self._attach(labelled, "import")[0] if labelled else 0
+        return AddResult(added, dupes, unchanged, updated, attached, tuple(kept))
 
     def set_tokens(self, pairs: Iterable[tuple[int, str]]) -> None:
         """Store token strings computed after import: (pk, tokens) pairs."""
-        with self.db.conn:
+        with self.db.atomic():
             self.db.conn.executemany("UPDATE documents SET tokens = ? WHERE pk = ?", [(t, pk) for pk, t in pairs])
 
     def untokenised(self, limit: int = 1000) -> list[tuple[int, str]]:
@@ -343,7 +342,7 @@ class Store:
         labels = self.config().labels
         if label is not None and label not in (*labels.names(), SKIPPED):
             raise ConfigError(f"Unknown label {label!r}: this project's labels are {labels.positive!r} and {labels.negative!r}.")
-        with self.db.conn:
+        with self.db.atomic():
             previous = self._current_label(doc_pk)
             cur = self.db.execute(
                 "INSERT INTO decisions (doc_pk, label, reviewer, decided_at, previous_label, model_version, "
@@ -405,10 +404,13 @@ class Store:
     def attach_labels(self, pairs: Sequence[tuple[str, str]], reviewer: str = "import") -> tuple[int, list[str]]:
         """Attach labels by doc_id as decisions of `reviewer`; returns (attached, unknown ids).
 
+        A document whose latest decision was made by a person (not by an
+        import) keeps it: a labels file never overrides a reviewer.
+
         Raises:
             ConfigError: a label value is neither of the project's labels nor a common synonym.
         """
-        with self.db.conn:
+        with self.db.atomic():
             return self._attach(pairs, reviewer)
 
     def _attach(self, pairs: Sequence[tuple[str, str]], reviewer: str) -> tuple[int, list[str]]:
@@ -421,8 +423,9 @@ class Store:
             if row is None:
                 unknown.append(doc_id)
                 continue
-            previous = self._current_label(row[0])
-            if previous == label:
+            latest = self.latest_entry(row[0])
+            previous = latest.label if latest else None
+            if previous == label or (latest is not None and latest.kind != "import" and previous is not None):
                 continue
             self.db.execute(
                 "INSERT INTO decisions (doc_pk, label, reviewer, decided_at, previous_label, kind, note, tags) "
@@ -436,7 +439,7 @@ class Store:
 
     def add_sample(self, name: str, pks: Sequence[int]) -> None:
         """Record documents drawn at random for a stopping rule or validation."""
-        with self.db.conn:
+        with self.db.atomic():
             start = self.db.execute("SELECT COUNT(*) FROM samples WHERE name = ?", [name]).fetchone()[0]
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO samples (name, doc_pk, position, drawn_at) VALUES (?, ?, ?, ?)",
@@ -450,14 +453,14 @@ class Store:
         return [r[0] for r in self.db.execute("SELECT DISTINCT name FROM samples ORDER BY name")]
 
     def clear_sample(self, name: str) -> None:
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute("DELETE FROM samples WHERE name = ?", [name])
 
     def next_model_version(self) -> int:
         return int(self.db.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM models").fetchone()[0])
 
     def record_model(self, version: int, n_labels: int, strategy: str, fit_seconds: float, path: str = "") -> None:
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute(
                 "INSERT OR REPLACE INTO models (version, created_at, n_labels, strategy, fit_seconds, path) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -474,7 +477,7 @@ class Store:
 
     def save_scores(self, version: int, pks: Sequence[int], scores: Sequence[float], ranks: dict[int, int]) -> None:
         """Replace the stored scores with one model's (ranks: pk -> queue position)."""
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute("DELETE FROM scores")
             self.db.conn.executemany(
                 "INSERT INTO scores (doc_pk, model_version, score, rank) VALUES (?, ?, ?, ?)",
@@ -488,7 +491,7 @@ class Store:
     def lease(self, doc_pk: int, reviewer: str, seconds: float = 600) -> bool:
         """Claim a document for `reviewer`; False if another reviewer holds it."""
         stamp = datetime.now(timezone.utc).timestamp()
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute("DELETE FROM leases WHERE expires_at < ?", [stamp])
             row = self.db.execute("SELECT reviewer FROM leases WHERE doc_pk = ?", [doc_pk]).fetchone()
             if row is not None and row[0] != reviewer:
@@ -500,7 +503,7 @@ class Store:
         return True
 
     def release(self, reviewer: str, doc_pk: int | None = None) -> None:
-        with self.db.conn:
+        with self.db.atomic():
             if doc_pk is None:
                 self.db.execute("DELETE FROM leases WHERE reviewer = ?", [reviewer])
             else:

@@ -71,7 +71,7 @@ def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None,
         report = import_sources(store, list(sources), labels_file=labels_file, max_file_mb=limit, progress=progress)
     click.echo(
         f"Imported {report.added} new document(s), {report.duplicates} exact duplicate(s), "
-        f"{report.unchanged} unchanged, {report.labels_attached} label(s) attached, "
+        f"{report.updated} updated, {report.unchanged} unchanged, {report.labels_attached} label(s) attached, "
         f"{len(report.skipped)} skipped, in {report.seconds:.1f} s."
     )
     for path, reason in report.skipped[:50]:

@@ -149,6 +149,23 @@ def test_tokens_are_stored_at_import(store: Store, tmp_path: Path) -> None:
     assert "price" in tokens[0].split()  # "priced", lemmatised
 
 
+def test_worker_processes_tokenise_like_this_process(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from review import ingest
+    from review.text import tokenize
+
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(24):
+        (root / f"{i:02d}.txt").write_text(f"Doc {i}: the prices were agreed in meetings number {i}", encoding="utf-8")
+    monkeypatch.setattr(ingest, "PARALLEL_AFTER_CHARS", 0)
+    report = import_sources(store, [root], n_jobs=2, chunk_size=8)
+    assert report.added == 24
+    pks, tokens, _ = store.corpus()
+    assert tokens == [tokenize(store.document(pk).text) for pk in pks]
+
+
 def test_reimport_adds_only_what_is_new_and_keeps_decisions(store: Store, tmp_path: Path) -> None:
     root = tmp_path / "prod"
     root.mkdir()
@@ -164,7 +181,7 @@ def test_reimport_adds_only_what_is_new_and_keeps_decisions(store: Store, tmp_pa
     (root / "d.txt").write_text("document d arrives in the second production", encoding="utf-8")
     second = run_import(store, root)
     assert second.unchanged == 1  # c.txt
-    assert second.added == 2  # d.txt new, a.txt updated
+    assert (second.added, second.updated) == (1, 1)  # d.txt new, a.txt updated
     assert dict(second.skipped)["b.txt"].startswith("changed since it was imported, but already decided")
     assert store.document_by_id("a.txt").text == "document a edited before anyone read it"
     assert store.document_by_id("b.txt").text == "document b original text"

@@ -124,3 +124,20 @@ def test_counts_json_keys(filled_store: Store) -> None:
     assert {k: c[k] for k in ("documents", "decided", "relevant", "not_relevant", "skipped", "duplicates", "import_errors")} == {
         "documents": 20, "decided": 1, "relevant": 1, "not_relevant": 0, "skipped": 1, "duplicates": 0, "import_errors": 0,
     }
+
+
+def test_labels_file_never_overrides_a_reviewer(filled_store: Store) -> None:
+    filled_store.record(1, "relevant", "ann")
+    attached, _ = filled_store.attach_labels([("d000", "0"), ("d001", "1")])
+    assert attached == 1
+    assert filled_store.current_label(1) == "relevant"
+    # an earlier import label may be corrected by a later import
+    assert filled_store.attach_labels([("d001", "0")]) == (1, [])
+    assert filled_store.current_label(2) == "not relevant"
+
+
+def test_add_documents_is_one_transaction(store: Store) -> None:
+    docs = [NewDocument(f"x{i}", "t", f"text {i}") for i in range(5)] + [NewDocument("bad", "t", "t", label="banana")]
+    with pytest.raises(ConfigError):
+        store.add_documents(docs)
+    assert store.count_documents() == 0
