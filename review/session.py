@@ -24,6 +24,7 @@ import numpy as np
 
 from review import validation
 from review.errors import ConfigError, ReviewError
+from review.estimate import RecallSummary, RecallTracker, reviewed_order
 from review.models import SKIPPED, STRATEGIES, Decision, Document, ReviewConfig
 from review.store import Store
 from review.text import tokenize_parallel
@@ -56,19 +57,6 @@ class TrainingSnapshot:
     exclude: np.ndarray
     version: int
     strategy: str
-
-
-@dataclass(frozen=True)
-class RecallSummary:
-    """What the screen shows about recall and stopping."""
-
-    text: str
-    """E.g. "≈ 91 % (84–96 %)"."""
-    found: int
-    est_remaining: int | None
-    stop_text: str | None
-    """The stop suggestion with its rule and evidence, None while it has not fired."""
-    stop_fired: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +99,7 @@ class ReviewSession:
         self._current: QueueItem | None = None
         self._decided: set[int] = set(store.current_labels())
         self._validation_pending: set[int] = set()
+        self._tracker = RecallTracker(self.config.target_recall, self.config.confidence)
         self._load_saved_queue()
 
     # -- preparing the engine (slow: run it off the UI thread) -----------------
@@ -471,7 +460,7 @@ class ReviewSession:
                 curve[-1] = counts[positive]
         return Progress(
             reviewed=counts[positive] + counts[negative],
-            total=self.store.count_documents(include_duplicates=False),
+            total=self.unique_documents(),
             relevant=counts[positive],
             not_relevant=counts[negative],
             skipped=counts[SKIPPED],
@@ -479,10 +468,21 @@ class ReviewSession:
         )
 
     def recall_summary(self) -> RecallSummary | None:
-        """The recall estimate and stop suggestion (None until a model has ranked)."""
+        """The recall estimate and stop suggestion (None until a model has ranked).
+
+        Reads the decision log once (O(decisions)); front ends call it after a
+        retrain, not after every keypress.
+        """
         if self.ranking is None or self.ranking.cold_start_reason is not None:
             return None
-        return None
+        keep = np.flatnonzero(~self._dupes)
+        index = {int(self._pks[r]): i for i, r in enumerate(keep)}
+        order = reviewed_order(self.store)
+        picked = [i for i, pk in enumerate(order.pks) if pk in index]
+        return self._tracker.update(
+            [index[order.pks[i]] for i in picked], [order.labels[i] for i in picked],
+            [order.served[i] for i in picked], self.ranking.scores[keep],
+        )
 
     def set_terms(self, include: list[str], exclude: list[str]) -> None:
         """Save the project's highlight terms (signs of relevance / of non-relevance)."""
@@ -495,3 +495,51 @@ class ReviewSession:
         if self.engine is None or self.ranking is None or self.ranking.model is None or pk not in self._row:
             return [], []
         return self.engine.explain(self.ranking, self._row[pk], top)
+
+    # -- for front ends that keep their UI thread free (added by the TUI, issue 5) --
+
+    def queue_for(self, ranking: Ranking) -> tuple[list[int], dict[int, tuple[int, float]]]:
+        """The queue order (pks) and pk -> (rank, score) for `ranking`.
+
+        Pure computation (any thread; touches no SQLite): a front end runs it in
+        its worker so that `swap_ranking` on the UI thread stays cheap.
+        """
+        order = self._pks[ranking.order].tolist()
+        meta = dict(zip(order, zip(range(1, len(order) + 1), ranking.scores[ranking.order].tolist())))
+        return order, meta
+
+    def swap_ranking(self, ranking: Ranking, order: list[int], meta: dict[int, tuple[int, float]]) -> None:
+        """`apply_ranking` (current document kept) without rewriting the scores table.
+
+        Rewriting the scores takes about a second per 100k documents, too long
+        for a UI thread between two keypresses; `save_ranking` does it later
+        (the TUI: at exit and when the reviewer pauses).
+        """
+        self.ranking = ranking
+        if ranking.cold_start_reason is None:
+            self.store.record_model(ranking.version, ranking.n_labels, ranking.strategy, ranking.fit_seconds)
+        self._queue_version = ranking.version if ranking.cold_start_reason is None else None
+        self._queue_reason = ranking.cold_start_reason or f"{ranking.strategy} ranking, model v{ranking.version}"
+        self._set_queue(order, meta)
+        if ranking.cold_start_reason is not None:
+            self._front_load_seed_query()
+        self._unsaved_ranking: tuple[Ranking, list[int]] | None = (ranking, order)
+
+    def save_ranking(self) -> bool:
+        """Write the scores of the ranking `swap_ranking` put in, if not yet written; True if it wrote."""
+        unsaved = getattr(self, "_unsaved_ranking", None)
+        if unsaved is None:
+            return False
+        ranking, order = unsaved
+        ranks = dict(zip(order, range(1, len(order) + 1)))
+        self.store.save_scores(ranking.version, self._pks.tolist(), ranking.scores.tolist(), ranks)
+        self._unsaved_ranking = None
+        return True
+
+    def unique_documents(self) -> int:
+        """Documents that are not duplicates, counted once per session (the count scans the
+        whole documents table: ~0.3 s at 100k documents, too slow to repeat after every decision)."""
+        total = getattr(self, "_unique_total", None)
+        if total is None:
+            total = self._unique_total = self.store.count_documents(include_duplicates=False)
+        return total

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from review import validation
+from review.estimate import summary_from_store
 from review.store import Store
 
 
@@ -16,6 +18,14 @@ def project_status(store: Store) -> dict[str, Any]:
     info["target_recall"] = config.target_recall
     info["confidence"] = config.confidence
     info["model"] = store.latest_model()
+    summary = summary_from_store(store)
+    if summary is not None:
+        info["recall"] = {"text": summary.text, "point": summary.point, "low": summary.low, "high": summary.high,
+                          "found": summary.found, "est_remaining": summary.est_remaining}
+        info["stop"] = {"text": summary.stop_text, "fired": summary.stop_fired}
+    check = validation.state(store)
+    if check is not None:
+        info["validation"] = {"text": check.text(), "bound": check.bound, "complete": check.complete}
     return info
 
 
@@ -44,5 +54,8 @@ def render_status(info: dict[str, Any]) -> str:
         lines.append(f"Recall         {estimate['text']}")
     stop = info.get("stop")
     if stop:
-        lines.append(f"Stop?          {stop['text']}")
+        lines.append(f"Stop?          {'yes: ' if stop['fired'] else ''}{stop['text']}")
+    check = info.get("validation")
+    if check:
+        lines.append(f"Validation     {check['text']}")
     return "\n".join(lines)

@@ -262,6 +262,10 @@ class Store:
             dup.append(dof is not None)
         return pks, tokens, dup
 
+    def duplicate_pks(self) -> set[int]:
+        """Documents that are exact duplicates of an earlier one."""
+        return {r[0] for r in self.db.execute("SELECT pk FROM documents WHERE duplicate_of IS NOT NULL")}
+
     def iter_documents(self, batch: int = 1000) -> Iterator[Document]:
         last = 0
         while True:
@@ -519,7 +523,7 @@ class Store:
     def counts(self) -> dict[str, Any]:
         """The numbers `review status` prints (decisions counted on unique documents)."""
         labels = self.config().labels
-        dupes = {r[0] for r in self.db.execute("SELECT pk FROM documents WHERE duplicate_of IS NOT NULL")}
+        dupes = self.duplicate_pks()
         values = [label for pk, label in self.current_labels().items() if pk not in dupes]
         last = self.db.execute(
             "SELECT source, finished_at, added FROM import_batches ORDER BY id DESC LIMIT 1"

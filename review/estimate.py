@@ -1,0 +1,149 @@
+"""The recall estimate and stop suggestion of a live review, from its decision log.
+
+Both the review screen (through `ReviewSession.recall_summary`) and `review
+status` read the log the same way: the documents labelled relevant or not
+relevant, in the order they were first decided, with the score each had when
+it was served (out-of-sample: the model that ranked it had not seen its label).
+Those pairs calibrate the model's current scores (Platt); the Quant estimate
+and the suggestion's rules (review.stopping) run over them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from review import validation
+from review.stopping import StoppingMonitor
+from review.store import Store
+
+
+@dataclass(frozen=True)
+class RecallSummary:
+    """What the screen shows about recall and stopping."""
+
+    text: str
+    """E.g. "≈ 91 % (84–96 %)"."""
+    found: int
+    est_remaining: int | None
+    stop_text: str | None
+    """The stop suggestion with its rule and evidence; while it has not fired, what it waits for."""
+    stop_fired: bool = False
+    point: float | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class ReviewedOrder:
+    """Documents with a relevant / not relevant label, in the order first decided."""
+
+    pks: list[int]
+    labels: list[int]
+    served: list[float | None]
+    """The score each had when served; None when it was not served by a model."""
+
+
+def reviewed_order(store: Store) -> ReviewedOrder:
+    """Read the log: labelled documents (elusion samples left out), first-decided order."""
+    positive, negative = store.config().labels.names()
+    first: dict[int, tuple[int, float | None]] = {}
+    current: dict[int, str | None] = {}
+    for entry in store.iter_log():
+        current[entry.doc_pk] = entry.label
+        if entry.label in (positive, negative) and entry.doc_pk not in first:
+            first[entry.doc_pk] = (entry.id, entry.score)
+    sampled = validation.sample_pks(store)
+    pks = sorted((first[pk][0], pk) for pk, label in current.items()
+                 if label in (positive, negative) and pk not in sampled)
+    return ReviewedOrder(
+        pks=[pk for _, pk in pks],
+        labels=[1 if current[pk] == positive else 0 for _, pk in pks],
+        served=[first[pk][1] for _, pk in pks],
+    )
+
+
+class RecallTracker:
+    """Keeps a StoppingMonitor in step with a growing review (rebuilt after an undo).
+
+    Args:
+        target: The recall the suggestion aims for.
+        confidence: Its confidence (1 - alpha).
+    """
+
+    def __init__(self, target: float = 0.95, confidence: float = 0.95) -> None:
+        self.target = target
+        self.confidence = confidence
+        self._monitor: StoppingMonitor | None = None
+        self._rows: list[int] = []
+        self._step = 0
+
+    def update(self, rows: Sequence[int], labels: Sequence[int], served: Sequence[float | None],
+               scores: np.ndarray) -> RecallSummary | None:
+        """Feed the review so far and the current scores of every row.
+
+        Args:
+            rows: Row (index into `scores`) of each labelled document, in review order.
+            labels: 1 relevant, 0 not.
+            served: The score each had when served; None falls back to its current score.
+            scores: The latest model's score for every row.
+
+        Returns:
+            The summary, or None while there is nothing to estimate.
+        """
+        rows = list(rows)
+        if not rows or not any(labels):
+            return None
+        if self._monitor is None or self._rows != rows[: len(self._rows)] or self._monitor.n_docs != len(scores):
+            self._monitor = StoppingMonitor(len(scores), self.target, self.confidence,
+                                            rules=("knee", "quantci", "chm"))
+            self._rows = []
+        served_filled = [float(scores[r]) if s is None else float(s) for r, s in zip(rows, served)]
+        self._step += 1
+        self._monitor.observe(self._step, rows, labels, scores, served_scores=served_filled)
+        self._rows = rows
+        estimate = self._monitor.estimate()
+        stop = self._monitor.suggestion()
+        gap = self._coverage_gap(labels, served)
+        if estimate is None or gap:
+            return RecallSummary(f"no estimate yet: {gap or 'no model'}", sum(labels), None, stop.evidence, stop.fired)
+        return RecallSummary(estimate.text(), estimate.found, round(estimate.est_remaining), stop.evidence,
+                             stop.fired, estimate.point, estimate.low, estimate.high)
+
+
+    @staticmethod
+    def _coverage_gap(labels: Sequence[int], served: Sequence[float | None]) -> str:
+        """Why the calibration cannot be trusted yet ("" when it can).
+
+        Platt scaling fitted on a handful of top-ranked documents extrapolates
+        wildly to the unreviewed mass: early in a review it can call every
+        unread document 80 % likely relevant. We show a number only once the
+        model has served enough non-relevant documents to calibrate on.
+        """
+        negatives = sum(1 for y, s in zip(labels, served) if y == 0 and s is not None)
+        if negatives < MIN_SERVED_NEGATIVES:
+            return f"{negatives} of {MIN_SERVED_NEGATIVES} non-relevant documents served by the model"
+        return ""
+
+
+MIN_SERVED_NEGATIVES = 20
+"""Non-relevant documents the model must have served before an estimate is shown."""
+
+
+def summary_from_store(store: Store) -> RecallSummary | None:
+    """The estimate `review status` prints, from the log and the saved scores."""
+    saved = store.scores()
+    if not saved:
+        return None
+    dupes = store.duplicate_pks()
+    pks = sorted(pk for pk in saved if pk not in dupes)
+    row = {pk: i for i, pk in enumerate(pks)}
+    scores = np.array([saved[pk][1] for pk in pks], dtype=float)
+    order = reviewed_order(store)
+    keep = [i for i, pk in enumerate(order.pks) if pk in row]
+    config = store.config()
+    tracker = RecallTracker(config.target_recall, config.confidence)
+    return tracker.update([row[order.pks[i]] for i in keep], [order.labels[i] for i in keep],
+                          [order.served[i] for i in keep], scores)

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from review.demo_project import build_demo_project, scripted_review
+from review.estimate import RecallTracker, reviewed_order, summary_from_store
+from review.session import ReviewSession
+from review.store import Store
+
+
+def test_reviewed_order_follows_first_decisions_and_undo(filled_store: Store) -> None:
+    s = filled_store
+    s.record(3, "relevant", "ann", score=0.9)
+    s.record(1, "not relevant", "ann", score=0.2)
+    d = s.record(2, "relevant", "ann", score=0.7)
+    s.record(2, None, "ann", kind="undo", undoes=d.id)
+    s.record(1, "relevant", "bob", kind="edit")  # a change keeps the first position and score
+    s.record(4, "skipped", "ann")
+    order = reviewed_order(s)
+    assert (order.pks, order.labels, order.served) == ([3, 1], [1, 1], [0.9, 0.2])
+
+
+def test_tracker_estimates_recall_with_an_interval() -> None:
+    rng = np.random.default_rng(0)
+    n = 2000
+    truth = rng.random(n) < 0.05
+    scores = np.clip(np.where(truth, rng.beta(6, 2, n), rng.beta(1, 8, n)), 0.001, 0.999)
+    order = np.argsort(-scores)[:300]
+    tracker = RecallTracker(0.95, 0.95)
+    summary = tracker.update(order.tolist(), truth[order].astype(int).tolist(), scores[order].tolist(), scores)
+    true_recall = truth[order].sum() / truth.sum()
+    assert summary is not None and summary.low <= summary.point <= summary.high
+    assert summary.found == truth[order].sum()
+    assert abs(summary.point - true_recall) < 0.15
+    assert summary.text.startswith("≈ ") and "%" in summary.text
+    # feeding a longer review reuses the monitor; an undo (shorter order) rebuilds it
+    more = np.argsort(-scores)[:400]
+    assert tracker.update(more.tolist(), truth[more].astype(int).tolist(), scores[more].tolist(), scores).found >= summary.found
+    assert tracker.update(order[:200].tolist(), truth[order[:200]].astype(int).tolist(), scores[order[:200]].tolist(), scores) is not None
+
+
+def test_status_and_session_show_the_same_estimate(tmp_path: Path) -> None:
+    db = build_demo_project(tmp_path)
+    info = scripted_review(db, tmp_path / "corpus" / "labels.csv", decisions=30)
+    assert "recall" in info and "stop" in info
+    with (tmp_path / "corpus" / "labels.csv").open() as fh:
+        relevant = sum(row["label"] == "1" for row in csv.DictReader(fh))
+    assert 0 < info["recall"]["found"] <= relevant
+    store = Store.open(db)
+    session = ReviewSession(store, "demo")
+    session.prepare()
+    session.retrain()
+    live = session.recall_summary()
+    again = summary_from_store(store)
+    assert live is not None and again is not None
+    assert live.found == again.found == info["recall"]["found"]
+    assert live.point == again.point
