@@ -54,7 +54,8 @@ def reviewed_order(store: Store) -> ReviewedOrder:
     for entry in store.iter_log():
         current[entry.doc_pk] = entry.label
         if entry.label in (positive, negative) and entry.doc_pk not in first:
-            first[entry.doc_pk] = (entry.id, entry.score)
+            served_by_model = entry.model_version is not None and entry.kind == "decide"
+            first[entry.doc_pk] = (entry.id, entry.score if served_by_model else None)
     sampled = validation.sample_pks(store)
     pks = sorted((first[pk][0], pk) for pk, label in current.items()
                  if label in (positive, negative) and pk not in sampled)

@@ -99,6 +99,8 @@ class ReviewSession:
         self._current: QueueItem | None = None
         self._decided: set[int] = set(store.current_labels())
         self._validation_pending: set[int] = set()
+        self._unsaved_ranking: tuple[Ranking, list[int]] | None = None
+        self._unique_total: int | None = None
         self._tracker = RecallTracker(self.config.target_recall, self.config.confidence)
         self._load_saved_queue()
 
@@ -112,9 +114,16 @@ class ReviewSession:
         """
         from review.engine import Engine
 
-        self._tokenise_missing()
-        pks, tokens, dupes = self.store.corpus()
+        # Front ends run this in a worker thread: give it its own connection.
+        store = Store.open(self.store.path) if self.store.path is not None else self.store
+        try:
+            self._tokenise_missing(store)
+            pks, tokens, dupes = store.corpus()
+        finally:
+            if store is not self.store:
+                store.close()
         engine = self._load_engine(len(pks))
+        changed = engine is None or engine.n_docs < len(pks)
         if engine is None:
             engine = Engine(strategy=self.strategy, mixed_share=self.config.mixed_share, random_state=self.random_state)
             engine.load_corpus(tokens)
@@ -124,20 +133,22 @@ class ReviewSession:
         self._pks = np.asarray(pks, dtype=np.int64)
         self._row = {pk: i for i, pk in enumerate(pks)}
         self._dupes = np.asarray(dupes, dtype=bool)
-        self._save_engine()
+        if changed:
+            self._save_engine()
 
     @property
     def ready(self) -> bool:
         """True once `prepare` has run and the session can retrain."""
         return self.engine is not None
 
-    def _tokenise_missing(self) -> None:
+    @staticmethod
+    def _tokenise_missing(store: Store) -> None:
         while True:
-            todo = self.store.untokenised(limit=5000)
+            todo = store.untokenised(limit=5000)
             if not todo:
                 return
             tokens = tokenize_parallel([text for _, text in todo])
-            self.store.set_tokens((pk, tok or " ") for (pk, _), tok in zip(todo, tokens))
+            store.set_tokens((pk, tok or " ") for (pk, _), tok in zip(todo, tokens))
 
     def _engine_path(self) -> Path | None:
         folder = self.store.models_dir
@@ -197,11 +208,27 @@ class ReviewSession:
         return self.engine.rank(snapshot.labels, exclude=snapshot.exclude, version=snapshot.version,
                                 strategy=snapshot.strategy)
 
-    def apply_ranking(self, ranking: Ranking, keep_current: bool = True) -> None:
-        """Swap a new ranking in and rebuild the queue.
+    def queue_for(self, ranking: Ranking) -> tuple[list[int], dict[int, tuple[int, float]]]:
+        """The queue order (pks) and pk -> (rank, score) for `ranking`.
+
+        Pure computation (any thread; touches no SQLite): a front end runs it in
+        its worker so that `swap_ranking` on the UI thread stays cheap.
+        """
+        order = self._pks[ranking.order].tolist()
+        meta = dict(zip(order, zip(range(1, len(order) + 1), ranking.scores[ranking.order].tolist())))
+        return order, meta
+
+    def swap_ranking(self, ranking: Ranking, order: list[int], meta: dict[int, tuple[int, float]],
+                     keep_current: bool = True) -> None:
+        """Put a new ranking in and rebuild the queue, without writing its scores yet.
+
+        Writing 100k scores takes about a second, too long for a UI thread
+        between two keypresses: `save_ranking` does it later.
 
         Args:
             ranking: The result of `compute_ranking`.
+            order: From `queue_for(ranking)`.
+            meta: From `queue_for(ranking)`.
             keep_current: Leave the document on screen where it is (a front end
                 never swaps a document under the reviewer's eyes); False puts it
                 back so that the new ranking's first document comes next.
@@ -210,17 +237,35 @@ class ReviewSession:
             self.store.release(self.reviewer, self._current.document.pk)
             self._current = None
         self.ranking = ranking
-        pks = self._pks
-        order = [int(pks[r]) for r in ranking.order]
-        ranks = {pk: i + 1 for i, pk in enumerate(order)}
-        self.store.save_scores(ranking.version, pks.tolist(), ranking.scores.tolist(), ranks)
         if ranking.cold_start_reason is None:
             self.store.record_model(ranking.version, ranking.n_labels, ranking.strategy, ranking.fit_seconds)
         self._queue_version = ranking.version if ranking.cold_start_reason is None else None
         self._queue_reason = ranking.cold_start_reason or f"{ranking.strategy} ranking, model v{ranking.version}"
-        self._set_queue(order, {pk: (ranks[pk], float(ranking.scores[self._row[pk]])) for pk in order})
+        self._set_queue(order, meta)
         if ranking.cold_start_reason is not None:
             self._front_load_seed_query()
+        self._unsaved_ranking = (ranking, order)
+
+    def save_ranking(self) -> bool:
+        """Write the scores of the ranking in use, if not yet written; True if it wrote.
+
+        A random (cold-start) order is never written: the next start draws its own.
+        """
+        if self._unsaved_ranking is None:
+            return False
+        ranking, order = self._unsaved_ranking
+        self._unsaved_ranking = None
+        if ranking.cold_start_reason is not None:
+            return False
+        ranks = dict(zip(order, range(1, len(order) + 1)))
+        self.store.save_scores(ranking.version, self._pks.tolist(), ranking.scores.tolist(), ranks)
+        return True
+
+    def apply_ranking(self, ranking: Ranking, keep_current: bool = True) -> None:
+        """`queue_for`, `swap_ranking` and `save_ranking` in one call."""
+        order, meta = self.queue_for(ranking)
+        self.swap_ranking(ranking, order, meta, keep_current)
+        self.save_ranking()
 
     def retrain(self) -> Ranking:
         """Snapshot, fit and apply in one call (for scripts and the CLI)."""
@@ -496,50 +541,9 @@ class ReviewSession:
             return [], []
         return self.engine.explain(self.ranking, self._row[pk], top)
 
-    # -- for front ends that keep their UI thread free (added by the TUI, issue 5) --
-
-    def queue_for(self, ranking: Ranking) -> tuple[list[int], dict[int, tuple[int, float]]]:
-        """The queue order (pks) and pk -> (rank, score) for `ranking`.
-
-        Pure computation (any thread; touches no SQLite): a front end runs it in
-        its worker so that `swap_ranking` on the UI thread stays cheap.
-        """
-        order = self._pks[ranking.order].tolist()
-        meta = dict(zip(order, zip(range(1, len(order) + 1), ranking.scores[ranking.order].tolist())))
-        return order, meta
-
-    def swap_ranking(self, ranking: Ranking, order: list[int], meta: dict[int, tuple[int, float]]) -> None:
-        """`apply_ranking` (current document kept) without rewriting the scores table.
-
-        Rewriting the scores takes about a second per 100k documents, too long
-        for a UI thread between two keypresses; `save_ranking` does it later
-        (the TUI: at exit and when the reviewer pauses).
-        """
-        self.ranking = ranking
-        if ranking.cold_start_reason is None:
-            self.store.record_model(ranking.version, ranking.n_labels, ranking.strategy, ranking.fit_seconds)
-        self._queue_version = ranking.version if ranking.cold_start_reason is None else None
-        self._queue_reason = ranking.cold_start_reason or f"{ranking.strategy} ranking, model v{ranking.version}"
-        self._set_queue(order, meta)
-        if ranking.cold_start_reason is not None:
-            self._front_load_seed_query()
-        self._unsaved_ranking: tuple[Ranking, list[int]] | None = (ranking, order)
-
-    def save_ranking(self) -> bool:
-        """Write the scores of the ranking `swap_ranking` put in, if not yet written; True if it wrote."""
-        unsaved = getattr(self, "_unsaved_ranking", None)
-        if unsaved is None:
-            return False
-        ranking, order = unsaved
-        ranks = dict(zip(order, range(1, len(order) + 1)))
-        self.store.save_scores(ranking.version, self._pks.tolist(), ranking.scores.tolist(), ranks)
-        self._unsaved_ranking = None
-        return True
-
     def unique_documents(self) -> int:
         """Documents that are not duplicates, counted once per session (the count scans the
         whole documents table: ~0.3 s at 100k documents, too slow to repeat after every decision)."""
-        total = getattr(self, "_unique_total", None)
-        if total is None:
-            total = self._unique_total = self.store.count_documents(include_duplicates=False)
-        return total
+        if self._unique_total is None:
+            self._unique_total = self.store.count_documents(include_duplicates=False)
+        return self._unique_total

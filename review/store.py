@@ -74,6 +74,9 @@ class Store:
             db.execute("PRAGMA busy_timeout = 10000")
             if db.journal_mode != "wal":
                 db.enable_wal()
+            # In WAL mode NORMAL survives a crash of the program; only a power cut can
+            # lose the last commits. A decision then takes under 1 ms instead of 12-21.
+            db.execute("PRAGMA synchronous = NORMAL")
             _refuse_newer(db, path)
             migrations.apply(db)
         except sqlite3.DatabaseError as exc:
