@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import shutil
 import statistics
@@ -105,16 +106,37 @@ class ProcessBackedSession(ReviewSession):
 
     pool: ProcessPoolExecutor | None = None
 
-    def prepare(self, progress: object | None = None) -> None:
-        super().prepare(progress)
+    def start_pool(self) -> None:
+        """Start the process (spawn) and wait until it has loaded the engine `prepare` saved."""
         path = self.store.models_dir / "engine.joblib"  # type: ignore[operator]
-        self.pool = ProcessPoolExecutor(1, initializer=_load_engine, initargs=(str(path),))
-        self.pool.submit(int, 0).result()  # wait until the child has loaded the engine
+        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_load_engine, initargs=(str(path),))
+        self.pool.submit(int, 0).result()
 
     def compute_ranking(self, snapshot):  # type: ignore[no-untyped-def]
         assert self.pool is not None
         return self.pool.submit(_rank, snapshot.labels, snapshot.exclude, snapshot.version,
                                 snapshot.strategy).result()
+
+
+UI_METHODS = ("decide", "swap_ranking", "training_snapshot", "progress", "recall_summary")
+
+
+def instrument(session: ReviewSession) -> dict[str, list[float]]:
+    """Time the session calls the UI thread makes (each wrapped on this instance)."""
+    costs: dict[str, list[float]] = {name: [] for name in UI_METHODS}
+    for name in UI_METHODS:
+        method = getattr(session, name)
+
+        def timed(*args, _method=method, _name=name, **kwargs):  # type: ignore[no-untyped-def]
+            start = time.perf_counter()
+            try:
+                return _method(*args, **kwargs)
+            finally:
+                costs[_name].append(time.perf_counter() - start)
+
+        setattr(session, name, timed)
+    return costs
 
 
 async def measure(db: Path, decisions: int, pace: float, backend: str, seeds: int,
@@ -124,7 +146,16 @@ async def measure(db: Path, decisions: int, pace: float, backend: str, seeds: in
         store.db.execute(f"PRAGMA synchronous = {sync.upper()}")
     cls = ProcessBackedSession if backend == "process" else ReviewSession
     session = cls(store, f"bench-{os.getpid()}", random_state=0)
-    app = ReviewApp(session, prepare=True)
+    for doc in session.search(" OR ".join(TOPIC[:3]), limit=2):  # two known relevant seeds, as a reviewer would search
+        session.decide_document(doc.pk, session.config.labels.positive)
+    t_prepare = time.perf_counter()
+    if backend != "none":
+        session.prepare()  # before the app, so that both backends start from the same loaded engine
+    if isinstance(session, ProcessBackedSession):
+        session.start_pool()
+    t_prepare = time.perf_counter() - t_prepare
+    ui_costs = instrument(session)
+    app = ReviewApp(session, prepare=False)
     rendered: list[tuple[int | None, float]] = []
     """(document shown, time of the first screen refresh after it was set)."""
     original = ReviewScreen.show_current
@@ -137,21 +168,28 @@ async def measure(db: Path, decisions: int, pace: float, backend: str, seeds: in
 
     ReviewScreen.show_current = timed_show  # type: ignore[method-assign]
     latencies: list[float] = []
-    t_prepare = time.perf_counter()
-    async with app.run_test(size=(120, 40)) as pilot:
-        while not session.ready:
-            await asyncio.sleep(0.05)
-        t_prepare = time.perf_counter() - t_prepare
+    errors: list[str] = []
+
+    def hook(message: object) -> None:
+        from textual.worker import Worker, WorkerState
+
+        if isinstance(message, Worker.StateChanged) and message.state == WorkerState.ERROR:
+            errors.append(repr(message.worker.error))
+
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await pilot.pause()
         applied_before = app.retrains
-        labelled = 0
+        # The reviewer reads each document for `pace` seconds after it appears, then presses.
+        # Latency counts from that moment, so time the UI thread spends blocked (applying a
+        # ranking, counting) before it can take the key is included.
+        next_press = time.perf_counter()
         for i in range(seeds + decisions):
             item = session.current()
             if item is None:
                 break
-            # Seed with truths so the model ranks; afterwards alternate with the truth.
-            key = "r" if item.document.metadata.get("y") else "n"
+            key = "r" if item.document.metadata.get("y") else "n"  # the hidden truth
+            await asyncio.sleep(max(0.0, next_press - time.perf_counter()))
             before = len(rendered)
-            start = time.perf_counter()
             await pilot.press(key)
             shown = None
             while shown is None:
@@ -159,12 +197,12 @@ async def measure(db: Path, decisions: int, pace: float, backend: str, seeds: in
                 if shown is None:
                     await asyncio.sleep(0.001)
             if i >= seeds:
-                latencies.append(shown - start)
-            labelled += 1
-            await asyncio.sleep(pace)
+                latencies.append(shown - next_press)
+            next_press = shown + pace
         await app.workers.wait_for_complete()
         await pilot.pause()
         retrains = app.retrains - applied_before
+
         ranking = session.ranking
     ReviewScreen.show_current = original  # type: ignore[method-assign]
     if isinstance(session, ProcessBackedSession) and session.pool is not None:
@@ -172,6 +210,12 @@ async def measure(db: Path, decisions: int, pace: float, backend: str, seeds: in
     store.release(session.reviewer)
     store.close()
     ms = sorted(x * 1000 for x in latencies)
+    for error in dict.fromkeys(errors):
+        print(f"  worker error: {error[:300]}")
+    for name, costs in ui_costs.items():
+        if costs:
+            c = sorted(x * 1000 for x in costs)
+            print(f"  UI-thread {name}: n={len(c)} median={statistics.median(c):.1f} ms max={c[-1]:.1f} ms")
     return {
         "backend": backend,
         "sync": sync or "default",
@@ -191,7 +235,8 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=150)
     parser.add_argument("--seeds", type=int, default=10, help="Decisions before measuring (not counted).")
     parser.add_argument("--pace", type=float, default=0.3, help="Seconds between keypresses.")
-    parser.add_argument("--backend", choices=("thread", "process"), default="thread")
+    parser.add_argument("--backend", choices=("thread", "process", "none"), default="thread",
+                        help="Where retraining runs; none: no model at all (the baseline).")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/review-latency"))
     parser.add_argument("--sync", choices=("full", "normal"), default=None,
                         help="Override SQLite's synchronous setting (WAL + normal: no fsync per commit).")

@@ -22,6 +22,7 @@ from textual.app import App
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from review.errors import ReviewError
 from review.tui.keys import build_keymap, read_user_keys
 from review.tui.messages import DocumentDecided, RankerRetrained, SessionPrepared
 from review.tui.screens import ReviewScreen
@@ -30,9 +31,13 @@ from review.tui.widgets import ModelStatus
 if TYPE_CHECKING:
     from review.session import ReviewSession, TrainingSnapshot
 
-FAST_FIT_SECONDS = 1.0
-"""Fits faster than this retrain after every decision."""
+FAST_FIT_SECONDS = 0.1
+"""Fits faster than this retrain after every decision. A thread worker's fit competes with the UI
+for the GIL (benchmarks/latency.py: at 100k documents, p95 keypress latency 624 ms retraining after
+every decision at 0.3 s a decision), so slower fits retrain less often."""
 MAX_RETRAIN_EVERY = 10
+SAVE_IDLE_SECONDS = 20.0
+"""Rewrite the saved scores once the reviewer has paused this long (about 1 s per 100k documents)."""
 IDLE_RETRAIN_SECONDS = 2.0
 """With decisions waiting for a retrain, retrain after this long without a keypress."""
 
@@ -41,7 +46,8 @@ def retrain_every(fit_seconds: float) -> int:
     """How many decisions to wait between retrains, given the last fit time.
 
     A fit under `FAST_FIT_SECONDS` retrains after every decision; slower fits
-    wait one more decision per extra second, up to `MAX_RETRAIN_EVERY`.
+    wait one more decision per `FAST_FIT_SECONDS`, up to `MAX_RETRAIN_EVERY`.
+    A pause of `IDLE_RETRAIN_SECONDS` retrains with whatever is waiting.
     """
     if fit_seconds < FAST_FIT_SECONDS:
         return 1
@@ -81,6 +87,7 @@ class ReviewApp(App[None]):
         self._retrain_wanted = False
         self._since_snapshot = 0
         self._idle_timer: Timer | None = None
+        self._save_timer: Timer | None = None
         self.retrains = 0
         """Rankings applied since the app started."""
 
@@ -122,12 +129,14 @@ class ReviewApp(App[None]):
     def decision_made(self, message: DocumentDecided) -> None:
         """Retrain after a decision (every k decisions when fits are slow)."""
         self._since_snapshot += 1
+        if self._save_timer is not None:
+            self._restart_save_timer()
         if self.session.strategy != self.status.strategy:
             self.status.strategy = self.session.strategy
             self._show_status()
         every = retrain_every(self.status.fit_seconds)
         cold = self.session.ranking is None or self.session.ranking.cold_start_reason is not None
-        if self._since_snapshot >= every or cold or message.kind == "strategy":
+        if self._since_snapshot >= every or cold or message.kind in ("strategy", "validation"):
             self.call_after_refresh(self.request_retrain)
         else:
             if self._idle_timer is not None:
@@ -153,17 +162,39 @@ class ReviewApp(App[None]):
         """Fit and rank off the UI thread; the result comes back as a message."""
         start = time.perf_counter()
         ranking = self.session.compute_ranking(snapshot)
+        if get_current_worker().is_cancelled:
+            return
+        order, meta = self.session.queue_for(ranking)
         if not get_current_worker().is_cancelled:
-            labels = int((snapshot.labels >= 0).sum())
-            self.post_message(RankerRetrained(ranking, labels, time.perf_counter() - start))
+            self.post_message(RankerRetrained(ranking, order, meta, time.perf_counter() - start))
 
     def on_ranker_retrained(self, message: RankerRetrained) -> None:
-        """Swap the new ranking in (UI thread); the shown document stays."""
-        self.session.apply_ranking(message.ranking)
+        """Swap the new ranking in (UI thread, cheap); the shown document stays.
+
+        The scores table is rewritten later (`save_ranking`): at exit, or once
+        the reviewer has paused for `SAVE_IDLE_SECONDS`.
+        """
+        self.session.swap_ranking(message.ranking, message.order, message.meta)
         self.retrains += 1
         self.status.error = None
         self._ranking_status()
         self.review_screen.model_swapped()
+        self._restart_save_timer()
+
+    def _restart_save_timer(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(SAVE_IDLE_SECONDS, self.save_ranking)
+
+    def save_ranking(self) -> None:
+        """Write the latest ranking's scores, so the next start has this queue at once."""
+        try:
+            self.session.save_ranking()
+        except ReviewError as exc:
+            self.notify(exc.message, title="Saving the ranking", severity="warning")
+
+    def on_unmount(self) -> None:
+        self.save_ranking()
 
     def _ranking_status(self) -> None:
         ranking = self.session.ranking

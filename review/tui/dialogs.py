@@ -37,19 +37,17 @@ class HelpScreen(ModalScreen[None]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
+        table.add_column(style="dim")
         for action in REVIEW_ACTIONS:
-            table.add_row(display_key(self.keys.get(action.id, action.key)), action.description)
+            table.add_row(display_key(self.keys.get(action.id, action.key)), action.description, action.id)
         for keys, what in EXTRA_HELP:
-            table.add_row(keys, what)
+            table.add_row(keys, what, "")
         with VerticalScroll(id="help-box", classes="dialog"):
             yield Label("Keys", classes="dialog-title")
             yield Static(table, id="help-table")
             yield Static(
-                Text(
-                    "Remap keys in ~/.config/review/keys.toml, e.g.\n[keys]\nrelevant = \"y\"\n"
-                    "(action names: " + ", ".join(a.id for a in REVIEW_ACTIONS) + ")",
-                    style="dim",
-                ),
+                Text("Remap keys with the names on the right, in ~/.config/review/keys.toml:\n"
+                     "[keys]\nrelevant = \"y\"", style="dim"),
                 id="help-remap",
             )
 
@@ -155,3 +153,28 @@ def split_terms(value: str, tuple_: bool = False) -> tuple[str, ...] | list[str]
         if part:
             seen.setdefault(part, None)
     return tuple(seen) if tuple_ else list(seen)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question; dismisses with True on y or Enter, False on n or Escape.
+
+    Args:
+        title: The question.
+        body: What happens on yes.
+    """
+
+    BINDINGS = [Binding("y,enter", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+
+    def __init__(self, title: str, body: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(Text(self.body), id="confirm-body")
+            yield Label("y / Enter: yes · n / Esc: no", classes="dialog-hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

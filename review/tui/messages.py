@@ -23,10 +23,12 @@ class RankerRetrained(Message):
     """A retrain finished in the background; its ranking waits to be applied."""
 
     ranking: Ranking
-    labels_seen: int
-    """Decisions made (by this app) when the snapshot was taken."""
+    order: list[int]
+    """The new queue (document pks), computed in the worker."""
+    meta: dict[int, tuple[int, float]]
+    """pk -> (rank, score) for the queue."""
     seconds: float
-    """Wall time of the retrain, as seen by the worker."""
+    """Wall time of the fit and the queue, as seen by the worker."""
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -15,7 +16,7 @@ from review.errors import ReviewError
 from review.models import SKIPPED
 from review.session import QueueItem
 from review.tui.browse import HistoryScreen, SearchScreen
-from review.tui.dialogs import HelpScreen, NoteModal, TagsModal, TermsModal
+from review.tui.dialogs import ConfirmModal, HelpScreen, NoteModal, TagsModal, TermsModal
 from review.tui.keys import display_key, effective_keys, review_bindings
 from review.tui.messages import DocumentDecided
 from review.tui.sanitize import clean_line
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 
 PANEL_DELAY = 0.12
 """Seconds the side panel waits after a keypress, so fast typing never waits for the counts."""
+RECALL_DELAY = 0.6
+"""The recall estimate (a pass over the whole log) waits for a pause this long after a retrain."""
 
 
 class ReviewScreen(Screen[None]):
@@ -49,9 +52,9 @@ class ReviewScreen(Screen[None]):
         """Documents decided on this screen, oldest first (for previous/next)."""
         self._back: int | None = None
         """Index into the trail while looking back, else None."""
-        self._pending: dict[int, tuple[str, tuple[str, ...]]] = {}
-        """Note and tags typed on a document before its decision."""
         self._panel_timer: Timer | None = None
+        self._recall_due = True
+        self._last_event = 0.0
         self._stop_told = False
 
     def compose(self) -> ComposeResult:
@@ -107,7 +110,8 @@ class ReviewScreen(Screen[None]):
             return Text.assemble(
                 ("Stop suggested. ", "bold"), clean_line(self.recall.stop_text or ""),
                 "\nReviewing on is unlikely to find many more relevant documents. Check it with an elusion "
-                "sample (`review validate`), or keep going: every decision still counts.",
+                f"sample (press {self._key('validate')}: a random sample of the unreviewed rest, labelled here), "
+                "or keep going: every decision still counts.",
             )
         if self.session.ranking is None or self.session.ranking.cold_start_reason is not None:
             reason = item.reason
@@ -158,22 +162,38 @@ class ReviewScreen(Screen[None]):
         )
         self._show_item(item, notice, label or "undecided", keep_scroll)
 
-    def schedule_panel(self) -> None:
-        """Refresh the side panel shortly (coalesces bursts of keypresses)."""
+    def schedule_panel(self, recall: bool = False) -> None:
+        """Refresh the side panel shortly (coalesces bursts of keypresses).
+
+        Args:
+            recall: Also recompute the recall estimate (after a retrain: it reads the
+                whole log), once the reviewer pauses for `RECALL_DELAY`.
+        """
+        self._recall_due = self._recall_due or recall
+        self._last_event = time.monotonic()
         if self._panel_timer is not None:
             self._panel_timer.stop()
         self._panel_timer = self.set_timer(PANEL_DELAY, self.refresh_panel)
 
-    def refresh_panel(self) -> None:
-        """Recompute the counts and the recall estimate now."""
+    def refresh_panel(self, recall: bool = False) -> None:
+        """Recompute the counts now, and the recall estimate when it is due."""
         self._panel_timer = None
-        try:
-            self.recall = self.session.recall_summary()
-        except ReviewError as exc:
-            self.recall = None
-            self.notify(exc.message, title="Recall estimate", severity="warning")
+        if recall or (self._recall_due and time.monotonic() - self._last_event >= RECALL_DELAY):
+            self._recall_due = False
+            try:
+                self.recall = self.session.recall_summary()
+            except ReviewError as exc:
+                self.recall = None
+                self.notify(exc.message, title="Recall estimate", severity="warning")
+        elif self._recall_due:
+            self._panel_timer = self.set_timer(RECALL_DELAY, self.refresh_panel)
         labels = self.session.config.labels
-        self.query_one(SidePanel).show_progress(self.session.progress(), self.recall, (labels.positive, labels.negative))
+        try:
+            validation = self.session.validation()
+        except ReviewError:
+            validation = None
+        self.query_one(SidePanel).show_progress(self.session.progress(), self.recall, (labels.positive, labels.negative),
+                                                None if validation is None else validation.text())
         if self.recall is not None and self.recall.stop_fired and not self._stop_told:
             self._stop_told = True
             self.notify(clean_line(self.recall.stop_text or ""), title="Stop suggested", timeout=8)
@@ -186,7 +206,7 @@ class ReviewScreen(Screen[None]):
     def model_swapped(self) -> None:
         """A new ranking is in: the queue changed, the current document did not."""
         self.show_current(keep_scroll=True)
-        self.schedule_panel()
+        self.schedule_panel(recall=True)
 
     # -- actions -----------------------------------------------------------
 
@@ -206,8 +226,7 @@ class ReviewScreen(Screen[None]):
                     self.notify("Nothing left to review.", severity="warning")
                     return
                 pk = item.document.pk
-                note, tags = self._pending.pop(pk, ("", ()))
-                self.session.decide(label, note, tags)
+                self.session.decide(label)  # a note or tags typed before stay with the decision
                 self._trail.append(pk)
                 kind = "decide"
         except ReviewError as exc:
@@ -244,16 +263,13 @@ class ReviewScreen(Screen[None]):
         pk = self._shown_pk()
         if pk is None:
             return
-        current = self._pending.get(pk, (self.session.latest_note(pk), ()))[0]
-        self.app.push_screen(NoteModal(current), lambda note: self._annotate(pk, note=note))
+        self.app.push_screen(NoteModal(self.session.latest_note(pk)), lambda note: self._annotate(pk, note=note))
 
     def action_tags(self) -> None:
         pk = self._shown_pk()
         if pk is None:
             return
-        pending = self._pending.get(pk)
-        current = pending[1] if pending else self.session.latest_tags(pk)
-        self.app.push_screen(TagsModal(current), lambda tags: self._annotate(pk, tags=tags))
+        self.app.push_screen(TagsModal(self.session.latest_tags(pk)), lambda tags: self._annotate(pk, tags=tags))
 
     def _annotate(self, pk: int, note: str | None = None, tags: tuple[str, ...] | None = None) -> None:
         if note is None and tags is None:
@@ -263,7 +279,6 @@ class ReviewScreen(Screen[None]):
         except ReviewError as exc:
             self.notify(exc.message, title=exc.title, severity="error")
             return
-        self._pending[pk] = (self.session.latest_note(pk), self.session.latest_tags(pk))
         self.notify("Note saved." if note is not None else "Tags saved.")
 
     def action_search(self) -> None:
@@ -319,6 +334,29 @@ class ReviewScreen(Screen[None]):
             self.notify(exc.message, title=exc.title, severity="error")
             return
         self.show_current()
+
+    def action_validate(self) -> None:
+        """Offer to draw an elusion sample (the check behind a stop decision)."""
+        current = self.session.validation()
+        if current is not None and not current.complete:
+            self.notify(current.text(), title="Validation under way")
+            return
+        body = ("A random sample of the documents nobody has reviewed yet comes next in your queue. Label it "
+                "as usual; when it is done, the recall bound it proves is shown in the side panel and by "
+                "`review status`. The sample never trains the model.")
+        self.app.push_screen(ConfirmModal("Draw an elusion sample now?", body), self._start_validation)
+
+    def _start_validation(self, yes: bool | None) -> None:
+        if not yes:
+            return
+        try:
+            drawn = self.session.start_validation()
+        except ReviewError as exc:
+            self.notify(exc.message, title=exc.title, severity="error")
+            return
+        self.notify(f"{drawn.size} documents drawn; they come after this one.", title="Elusion sample")
+        self.post_message(DocumentDecided("validation", -1, None))
+        self.schedule_panel()
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.keys))

@@ -92,9 +92,9 @@ class DocumentView(Vertical):
         parts = []
         if label is not None:
             parts.append(f"labelled {label}")
-        if item.rank is not None:
+        if item.rank is not None and item.model_version is not None:  # no rank to speak of in a random order
             parts.append(f"rank {item.rank:,}")
-        if item.score is not None:
+        if item.score is not None and item.model_version is not None:
             parts.append(f"score {item.score:.2f}")
         parts.append(item.reason)
         why = Text("Why here: " + " · ".join(parts), style="dim")
@@ -154,8 +154,9 @@ class SidePanel(Vertical):
         yield Sparkline([], id="panel-gain")
         yield Static(id="panel-model", markup=False)
 
-    def show_progress(self, progress: Progress, recall: RecallSummary | None, labels: tuple[str, str]) -> None:
-        """Update the counts, the recall estimate and the gain curve."""
+    def show_progress(self, progress: Progress, recall: RecallSummary | None, labels: tuple[str, str],
+                      validation: str | None = None) -> None:
+        """Update the counts, the recall estimate (and elusion sample) and the gain curve."""
         text = Text()
         text.append("Progress\n", style="bold")
         text.append(f"reviewed {progress.reviewed:,} / {progress.total:,}\n")
@@ -175,6 +176,8 @@ class SidePanel(Vertical):
             if recall.stop_text:
                 rec.append("\nStop suggested" if recall.stop_fired else "\n", style="bold")
                 rec.append(("\n" if recall.stop_fired else "") + clean_line(recall.stop_text))
+        if validation:
+            rec.append("\n" + clean_line(validation), style="italic")
         self.query_one("#panel-recall", Static).update(rec)
         curve = list(progress.gain_curve)
         has_curve = len(curve) > 1 and curve[-1] > 0

@@ -102,6 +102,6 @@ async def test_stop_suggestion_is_explained(make, session: ReviewSession, monkey
     async with app.run_test() as pilot:
         await pilot.pause()
         notice = str(app.review_screen.query_one("#doc-notice", Static).content)
-        assert "Stop suggested" in notice and "QBCB" in notice and "review validate" in notice
+        assert "Stop suggested" in notice and "QBCB" in notice and "elusion sample (press v" in notice
         assert "≈ 96 %" in str(app.review_screen.query_one("#panel-recall", Static).content)
         assert any(n.title == "Stop suggested" for n in app._notifications)

@@ -142,7 +142,43 @@ async def test_model_terms_toggle(make: Callable[..., ReviewApp], session: Revie
 
 
 def test_retrain_every_grows_with_fit_time() -> None:
-    assert retrain_every(0.05) == 1
-    assert retrain_every(0.99) == 1
-    assert retrain_every(2.5) == 3
+    assert retrain_every(0.01) == 1
+    assert retrain_every(0.099) == 1
+    assert retrain_every(0.25) == 3
     assert retrain_every(60.0) == 10
+
+
+async def test_new_ranking_is_saved_at_exit_not_on_the_keypress_path(
+    make: Callable[..., ReviewApp], session: ReviewSession
+) -> None:
+    """Swapping a ranking in leaves the scores table alone; quitting writes it for the next start."""
+    app = make(prepare=True)
+    async with app.run_test() as pilot:
+        await settle(app, pilot)
+        await label_one_of_each(app, pilot)
+        await settle(app, pilot)
+        version = session.ranking.version
+        assert {v for v, _, _ in session.store.scores().values()} != {version}
+        await pilot.press("q")
+    assert {v for v, _, _ in session.store.scores().values()} == {version}
+    assert session.save_ranking() is False  # nothing left to write
+
+
+async def test_slow_fits_retrain_every_k_decisions_or_after_a_pause(
+    make: Callable[..., ReviewApp], session: ReviewSession, messages: list[Message], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("review.tui.app.IDLE_RETRAIN_SECONDS", 0.3)
+    app = make(prepare=True)
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await settle(app, pilot)
+        await label_one_of_each(app, pilot)
+        await settle(app, pilot)
+        app.status.fit_seconds = 0.35  # as if the last fit had been slow: retrain every 4 decisions
+        before = len(unique(messages, RankerRetrained))
+        await pilot.press("n", "n")
+        await pilot.pause(0.05)
+        assert app._retrain_worker is None or app._retrain_worker.is_finished
+        assert len(unique(messages, RankerRetrained)) == before
+        await pilot.pause(0.5)  # the reviewer pauses: the waiting decisions are trained on
+        await settle(app, pilot)
+        assert len(unique(messages, RankerRetrained)) == before + 1

@@ -241,3 +241,21 @@ async def test_everything_reviewed_shows_a_summary(make: Callable[..., ReviewApp
         assert "20 of 20 documents decided" in body
         await pilot.press("u")
         assert app.review_screen.query_one(DocumentView).display
+
+
+async def test_validate_draws_an_elusion_sample_after_confirmation(make: Callable[..., ReviewApp],
+                                                                   session: ReviewSession) -> None:
+    app = make()
+    async with app.run_test() as pilot:
+        await pilot.press("r", "n")
+        await pilot.press("v", "n")  # asked, declined
+        assert session.validation() is None
+        shown = shown_pk(app)
+        await pilot.press("v", "y")
+        drawn = session.validation()
+        assert drawn is not None and drawn.size > 0
+        assert shown_pk(app) == shown  # the document on screen stays
+        await pilot.press("n")
+        assert shown_pk(app) in set(session.store.sample(drawn.name))
+        await pilot.pause(0.3)
+        assert "Elusion sample" in str(app.review_screen.query_one("#panel-recall", Static).content)

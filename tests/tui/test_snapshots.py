@@ -36,7 +36,7 @@ class TestReviewScreen:
     def test_stop_suggestion(self, snap_compare, make: Callable[..., ReviewApp], session: ReviewSession,
                              monkeypatch) -> None:  # type: ignore[no-untyped-def]
         """The stop suggestion has fired: a notice above the text says "Stop suggested." with the rule's
-        evidence (QBCB…), what it means and the way forward (`review validate`, or keep going); the side
+        evidence (QBCB…), what it means and the way forward (press v for an elusion sample, or keep going); the side
         panel shows "≈ 96 % (91–99 %)" and the rule; a toast repeats the suggestion."""
         summary = RecallSummary("≈ 96 % (91–99 %)", 5, 0, "QBCB: 28 of 30 sample positives reached: "
                                 "recall ≥ 95 % with 95 % confidence", stop_fired=True)
@@ -67,7 +67,7 @@ class TestStates:
 class TestOtherScreens:
     def test_help(self, snap_compare, make: Callable[..., ReviewApp]) -> None:
         """The help dialog over the review screen: every action with its key (r, n, s, u, a, t, /, h, m,
-        p / ←, →, e, i, ?, q), scrolling keys, and how to remap keys in ~/.config/review/keys.toml."""
+        p / ←, →, e, i, v, ?, q), scrolling keys, and how to remap keys in ~/.config/review/keys.toml."""
         assert snap_compare(make(), press=["question_mark"], terminal_size=(100, 34))
 
     def test_history(self, snap_compare, make: Callable[..., ReviewApp]) -> None:
