@@ -7,7 +7,8 @@ Two phases, both cached in benchmarks/out/stopping/:
    (simulate.default_priors). Once every relevant document is found the model
    is frozen and the rest is read in its last order (recall no longer changes;
    the rules still see the last scores). The ledger (order, batch ends, scores
-   at each batch end) is saved as .npz.
+   at each batch end) is saved as .npz, in a folder named after a hash of
+   review/engine.py and review/ranker.py, so one table never mixes engines.
 2. evaluate: each ledger is fed to review.stopping.StoppingMonitor (gold labels
    as the oracle, seed = run seed) at each target; every rule's stop and the
    oracle cost (documents this run needed to reach the target) are tabulated.
@@ -25,6 +26,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -37,7 +39,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BENCH = ROOT / ".." / "shared" / "bench"
-OUT = ROOT / "benchmarks" / "out" / "stopping"
+ENGINE_KEY = hashlib.sha1(b"".join((ROOT / "review" / f).read_bytes() for f in ("engine.py", "ranker.py"))).hexdigest()[:8]
+"""Ledgers are cached per version of the ranking code, so one table never mixes engines."""
+OUT = ROOT / "benchmarks" / "out" / "stopping" / ENGINE_KEY
 os.environ.setdefault("REVIEW_CACHE_DIR", str(ROOT / "benchmarks" / "out" / "tokens"))
 
 from review.stopping import StoppingMonitor  # noqa: E402
@@ -200,6 +204,7 @@ def main() -> None:
                 res.update(collection=name, seed=seed, target=target)
                 results[name].append(res)
         (OUT / f"results_{name}.json").write_text(json.dumps(results[name]))
+    print(f"engine/ranker version {ENGINE_KEY}; ledgers in {OUT}")
     for target in targets:
         print(table(results, target, "all collections"))
         if args.per_collection:

@@ -236,6 +236,30 @@ def hypergeom_pvalue(
     return float(stats.hypergeom.cdf(k, pool, k_tar, n))
 
 
+def ranked_tail_pvalue(gain: np.ndarray, n_docs: int, target: float, stride: int = 1) -> float:
+    """Callaghan & Müller-Hansen's heuristic: the smallest p over start points of the ranked tail.
+
+    Every tail of the ranked review (documents i+1..s, i on a grid of `stride`)
+    is treated as a random sample of the pool left after i, and tested with
+    `hypergeom_pvalue`. Conservative when the ranking beats random order, not
+    a guarantee.
+
+    Returns:
+        The smallest p-value; 1.0 when nothing relevant was found.
+    """
+    _check_level("target", target)
+    gain = np.asarray(gain)
+    s = len(gain)
+    if s < 2 or gain[-1] <= 0:
+        return 1.0
+    i = np.arange(1, s, stride)
+    g_s, g_i = int(gain[-1]), gain[i - 1]
+    k_tar = np.floor(g_s / target + 1e-9) - g_i + 1
+    pool = n_docs - i
+    p = stats.hypergeom.cdf(g_s - g_i, pool, np.minimum(k_tar, pool), s - i)
+    return float(np.where(k_tar > pool, 0.0, p).min())
+
+
 def clopper_pearson(k: int, n: int, alpha: float) -> tuple[float, float]:
     """Two one-sided (1 - alpha) Clopper-Pearson bounds for a binomial proportion.
 
@@ -289,12 +313,25 @@ def elusion_sample_size(found: int, unreviewed: int, target: float, alpha: float
     return lo
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
+def logit(p: np.ndarray) -> np.ndarray:
+    """log(p / (1 - p)), with p clipped to [1e-6, 1 - 1e-6]."""
     p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
     return np.log(p / (1 - p))
 
 
-def platt_fit(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+def standardized_logits(scores: np.ndarray) -> np.ndarray:
+    """logit(score), centred and scaled over the given scores (one model's scores of every row).
+
+    Each retrain shifts and stretches the score scale (class weights, presumed
+    negatives); standardising per model makes scores of different rounds
+    comparable, so one Platt map can be fitted across rounds.
+    """
+    x = logit(scores)
+    sd = float(x.std())
+    return (x - float(x.mean())) / (sd if sd > 1e-12 else 1.0)
+
+
+def platt_fit(scores: np.ndarray, labels: np.ndarray, raw: bool = False) -> tuple[float, float]:
     """Platt scaling on logit(score): P = sigmoid(a · logit(score) + b).
 
     Uses Platt's smoothed targets, (n+ + 1)/(n+ + 2) and 1/(n- + 2), so that a
@@ -304,11 +341,12 @@ def platt_fit(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
         scores: Uncalibrated probabilities in [0, 1], ideally out-of-sample
             (scored by a model that had not seen those documents).
         labels: 1 or 0 for each score.
+        raw: `scores` are already on the logit scale (e.g. standardized_logits).
 
     Returns:
         (a, b); (1.0, 0.0), the identity, when both labels are not present.
     """
-    x = _logit(scores)
+    x = np.asarray(scores, dtype=float) if raw else logit(scores)
     y = np.asarray(labels, dtype=float)
     n_pos, n_neg = float((y == 1).sum()), float((y == 0).sum())
     if n_pos == 0 or n_neg == 0:
@@ -340,7 +378,8 @@ def platt_fit(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float(w[0]), float(w[1])
 
 
-def platt_apply(scores: np.ndarray, a: float, b: float) -> np.ndarray:
-    """Calibrated probabilities: sigmoid(a · logit(score) + b)."""
-    z = np.clip(a * _logit(scores) + b, -500, 500)
+def platt_apply(scores: np.ndarray, a: float, b: float, raw: bool = False) -> np.ndarray:
+    """Calibrated probabilities: sigmoid(a · logit(score) + b) (`raw`: scores are logits)."""
+    x = np.asarray(scores, dtype=float) if raw else logit(scores)
+    z = np.clip(a * x + b, -500, 500)
     return 1.0 / (1.0 + np.exp(-z))

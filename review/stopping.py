@@ -36,11 +36,18 @@ RULES: tuple[str, ...] = ("knee", "budget", "target", "qbcb", "quant", "quantci"
 to the ranked tail as if it were random (their heuristic); `hypergeom` is the
 same test on a true random-sampling phase (needs an oracle)."""
 ORACLE_RULES = frozenset({"hypergeom", "elusion"})
-DEFAULT_RULE = ("any", ("quantci",))
-"""The suggestion: ("all", rules) fires once every listed rule has fired;
-("any", rules) once one has. Listed rules must draw no sample of their own.
-QuantCI alone: the one rule that kept its promise at 0.95 on every bench
-collection without a random sample (benchmarks/README-stopping.md)."""
+DEFAULT_RULE = ("any", ("knee", "chm"))
+"""The suggestion: the Knee rule or Callaghan & Müller-Hansen's test on the ranked
+tail, whichever fires first: the cheapest combination that kept its promise on
+every bench collection at every target without a random sample of its own
+(benchmarks/README-stopping.md). A suggestion is ("all", rules), firing once
+every listed rule has fired, or ("any", rules), once one has; listed rules must
+draw no sample of their own."""
+
+
+def default_rule(target: float) -> tuple[str, tuple[str, ...]]:
+    """The rule combination the review screen suggests at `target` (the same at every target for now)."""
+    return DEFAULT_RULE
 
 
 @dataclass(frozen=True)
@@ -82,13 +89,14 @@ class StoppingMonitor:
         target: The recall to reach (tau).
         confidence: 1 - alpha for the certified rules.
         rules: Rule names to run (default: all that can run; the oracle
-            rules only when `oracle` is given).
+            rules only when `oracle` is given); the suggestion's rules are
+            always added.
         random_state: Seed of the up-front and mid-review random samples.
         target_size: T of the Target rule (default: the smallest T that
             certifies `target`, see `recall.min_sample_positives`).
         qbcb_positives: r of QBCB (default: max(30, 1.5 T)).
         oracle: row -> label (1 or 0), for simulations only.
-        default: The suggestion's definition, see DEFAULT_RULE.
+        default: The suggestion's definition (default: `default_rule(target)`).
     """
 
     def __init__(
@@ -101,7 +109,7 @@ class StoppingMonitor:
         target_size: int | None = None,
         qbcb_positives: int | None = None,
         oracle: Callable[[int], int] | None = None,
-        default: tuple[str, tuple[str, ...]] = DEFAULT_RULE,
+        default: tuple[str, tuple[str, ...]] | None = None,
     ) -> None:
         alpha = 1.0 - confidence
         rc._check_level("target", target)
@@ -112,8 +120,12 @@ class StoppingMonitor:
             raise ConfigError(f"unknown stopping rules: {', '.join(sorted(unknown))}")
         if oracle is None and set(names) & ORACLE_RULES:
             raise ConfigError("the hypergeom and elusion rules need an oracle (random documents labelled on demand)")
-        self.n_docs, self.target, self.alpha, self.rules = n_docs, target, alpha, names
-        self.default = default
+        self.n_docs, self.target, self.alpha = n_docs, target, alpha
+        self.default = default or default_rule(target)
+        unknown = set(self.default[1]) - set(RULES)
+        if unknown or self.default[0] not in ("all", "any"):
+            raise ConfigError(f"cannot suggest from {self.default!r}")
+        self.rules = tuple(dict.fromkeys((*names, *self.default[1])))  # the suggestion's rules always run
         self.oracle = oracle
         self.rng = np.random.default_rng(random_state)
         t_min = rc.min_sample_positives(target, alpha)
@@ -174,7 +186,14 @@ class StoppingMonitor:
         return self._prefix_cache[key]
 
     # -- observing the ranked review ---------------------------------------
-    def observe(self, step: int, reviewed: Sequence[int], labels: Sequence[int], scores: np.ndarray | None) -> None:
+    def observe(
+        self,
+        step: int,
+        reviewed: Sequence[int],
+        labels: Sequence[int],
+        scores: np.ndarray | None,
+        served_scores: Sequence[float] | None = None,
+    ) -> None:
         """Take in the review so far (call after each batch).
 
         Args:
@@ -185,6 +204,12 @@ class StoppingMonitor:
                 just read (so out-of-sample for it, as review.simulate passes
                 them), or None before a model exists. The rows of each new
                 batch and these scores calibrate the probabilities (Platt).
+            served_scores: Optional: the P(relevant) each row of `reviewed` had
+                when it was served (e.g. Decision.score); when given, these
+                calibrate instead, standardised with the current `scores`'
+                logit mean and spread (the serving models' are not known).
+                An interactive session can rebuild a monitor from its
+                decision log this way (after an undo, say).
         """
         order = np.asarray(reviewed, dtype=np.int64)
         lab = (np.asarray(labels) == 1).astype(np.int64)
@@ -193,8 +218,14 @@ class StoppingMonitor:
             raise ConfigError("the reviewed order must extend the previous one")
         self._order, self._gain = order, np.cumsum(lab)
         self._rank[order[start:]] = np.arange(start, len(order))
-        if scores is not None and len(order) > start:  # out-of-sample: this model had not seen them
-            self._cal_scores.extend(np.asarray(scores, dtype=float)[order[start:]].tolist())
+        if served_scores is not None and len(order) > start:
+            served = np.asarray(served_scores, dtype=float)
+            ref = rc.logit(served if scores is None else np.asarray(scores, dtype=float))
+            sd = float(ref.std()) or 1.0
+            self._cal_scores.extend(((rc.logit(served[start:]) - float(ref.mean())) / sd).tolist())
+            self._cal_labels.extend(lab[start:].tolist())
+        elif scores is not None and len(order) > start:  # out-of-sample: this model had not seen them
+            self._cal_scores.extend(rc.standardized_logits(scores)[order[start:]].tolist())
             self._cal_labels.extend(lab[start:].tolist())
         for s in range(max(start + 1, 1), len(order) + 1):
             self._check_document(s)
@@ -248,22 +279,21 @@ class StoppingMonitor:
         for s in range(max(start + 1, 2), end + 1):
             if s != end and s % stride:
                 continue
-            i = np.arange(1, s, stride)
-            g_s, g_i = int(self._gain[s - 1]), self._gain[i - 1]
-            k_tar = np.floor(g_s / self.target + 1e-9) - g_i + 1
-            pool = self.n_docs - i
-            p = stats.hypergeom.cdf(g_s - g_i, pool, np.minimum(k_tar, pool), s - i)
-            p = np.where(k_tar > pool, 0.0, p)
-            if p.min() < self.alpha and g_s > 0:
-                self._fire("chm", s, None, f"CHM (ranked tail taken as random): p = {p.min():.3f} < {self.alpha:.2f} "
+            p = rc.ranked_tail_pvalue(self._gain[:s], self.n_docs, self.target, stride)
+            if p < self.alpha:
+                self._fire("chm", s, None, f"CHM (ranked tail taken as random): p = {p:.3f} < {self.alpha:.2f} "
                            f"for recall < {self.target:.0%} after {s} documents".replace("%", " %"))
                 return
 
     # -- score-based rules -------------------------------------------------
     def calibrated(self, scores: np.ndarray) -> np.ndarray:
-        """Platt-scaled scores, fitted on each reviewed row's score from before it was read."""
-        a, b = rc.platt_fit(np.asarray(self._cal_scores), np.asarray(self._cal_labels))
-        return rc.platt_apply(scores, a, b)
+        """Platt-scaled scores, fitted on each reviewed row's score from the model that served it.
+
+        Scores are standardised logits per model (recall.standardized_logits),
+        so rounds whose models use different score scales share one map.
+        """
+        a, b = rc.platt_fit(np.asarray(self._cal_scores), np.asarray(self._cal_labels), raw=True)
+        return rc.platt_apply(rc.standardized_logits(scores), a, b, raw=True)
 
     def _quant(self, scores: np.ndarray) -> tuple[float, float, float, float, float]:
         p = self.calibrated(scores)
@@ -364,28 +394,6 @@ class StoppingMonitor:
             stop = self.stops.get(name)
             out.append(stop or RuleStop(name, self.target, False, None, None, 0, self.status.get(name, f"{name}: not yet")))
         return out
-
-    def plan_elusion(self, size: int | None = None) -> np.ndarray:
-        """Rows for a one-time elusion test: a random sample of the unreviewed rest.
-
-        Args:
-            size: Sample size; default: the smallest that certifies the target
-                if it holds no relevant document (capped at the rest).
-        """
-        rest = self._unreviewed(len(self._order))
-        if size is None:
-            found = int(self._gain[-1]) if len(self._gain) else 0
-            size = rc.elusion_sample_size(found, len(rest), self.target, self.alpha) or len(rest)
-        return self.rng.choice(rest, size=min(size, len(rest)), replace=False)
-
-    def elusion_report(self, k: int, size: int, unreviewed: int) -> tuple[float, str]:
-        """The recall bound of a finished elusion sample, with its sentence."""
-        found = int(self._gain[-1]) if len(self._gain) else 0
-        bound = rc.elusion_recall_bound(found, k, size, unreviewed, self.alpha)
-        verdict = "meets" if bound >= self.target else "does not meet"
-        text = (f"Elusion: {k} relevant in a random sample of {size} of {unreviewed} unreviewed: recall ≥ "
-                f"{bound:.1%} with {1 - self.alpha:.0%} confidence ({verdict} the {self.target:.0%} target)")
-        return bound, text.replace("%", " %")
 
     def estimate(self, z: float | None = None) -> RecallEstimate | None:
         """The Quant estimate with a normal interval at the monitor's confidence; None before a model."""

@@ -13,28 +13,33 @@ from review.store import Store
 
 def test_reviewed_order_follows_first_decisions_and_undo(filled_store: Store) -> None:
     s = filled_store
-    s.record(3, "relevant", "ann", score=0.9)
-    s.record(1, "not relevant", "ann", score=0.2)
-    d = s.record(2, "relevant", "ann", score=0.7)
+    s.record(3, "relevant", "ann", score=0.9, model_version=1)
+    s.record(1, "not relevant", "ann", score=0.2, model_version=1)
+    d = s.record(2, "relevant", "ann", score=0.7, model_version=1)
     s.record(2, None, "ann", kind="undo", undoes=d.id)
     s.record(1, "relevant", "bob", kind="edit")  # a change keeps the first position and score
     s.record(4, "skipped", "ann")
+    s.record(5, "relevant", "ann", score=0.5)  # served in random order: no model score
+    s.record(6, "relevant", "ann", score=0.8, model_version=1, kind="edit")  # labelled from search
     order = reviewed_order(s)
-    assert (order.pks, order.labels, order.served) == ([3, 1], [1, 1], [0.9, 0.2])
+    assert (order.pks, order.labels, order.served) == ([3, 1, 5, 6], [1, 1, 1, 1], [0.9, 0.2, None, None])
 
 
 def test_tracker_estimates_recall_with_an_interval() -> None:
+    # Calibrated scores: each document is relevant with the probability its score says.
     rng = np.random.default_rng(0)
     n = 2000
-    truth = rng.random(n) < 0.05
-    scores = np.clip(np.where(truth, rng.beta(6, 2, n), rng.beta(1, 8, n)), 0.001, 0.999)
+    scores = np.clip(rng.beta(0.3, 5, n), 0.001, 0.999)
+    truth = rng.random(n) < scores
     order = np.argsort(-scores)[:300]
     tracker = RecallTracker(0.95, 0.95)
     summary = tracker.update(order.tolist(), truth[order].astype(int).tolist(), scores[order].tolist(), scores)
     true_recall = truth[order].sum() / truth.sum()
     assert summary is not None and summary.low <= summary.point <= summary.high
     assert summary.found == truth[order].sum()
-    assert abs(summary.point - true_recall) < 0.15
+    # Platt scaling fitted on the top of a ranking extrapolates to the rest (slope 1.36 here,
+    # not 1): the estimate is a rough guide, not a certified bound (benchmarks/README-stopping.md).
+    assert abs(summary.point - true_recall) < 0.25
     assert summary.text.startswith("≈ ") and "%" in summary.text
     # feeding a longer review reuses the monitor; an undo (shorter order) rebuilds it
     more = np.argsort(-scores)[:400]

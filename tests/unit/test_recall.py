@@ -127,6 +127,16 @@ class TestHypergeometric:
         expected = (math.comb(6, 5) + 4 * math.comb(6, 4)) / math.comb(10, 5)
         assert rc.hypergeom_pvalue(1, 5, 10, 8, 0.8) == pytest.approx(expected)
 
+    def test_ranked_tail_takes_the_best_start(self) -> None:
+        # 8 relevant in 8, then 5 not, N = 30. Best start i = 8: pool 22, K_tar = 3, 0 in 5:
+        # C(19,5)/C(22,5); i = 7 gives (C(19,6) + 4 C(19,5))/C(23,6), i = 12 gives 15/18
+        g = _gain([(1, 8), (0, 5)])
+        best = rc.ranked_tail_pvalue(g, 30, 0.8)
+        assert best == pytest.approx(math.comb(19, 5) / math.comb(22, 5))
+        by_start = [rc.hypergeom_pvalue(int(g[-1] - g[i - 1]), 13 - i, 30 - i, int(g[i - 1]), 0.8) for i in range(1, 13)]
+        assert best == pytest.approx(min(by_start))
+        assert rc.ranked_tail_pvalue(np.zeros(10, dtype=int), 20, 0.8) == 1.0
+
     def test_impossible_null(self) -> None:
         assert rc.hypergeom_pvalue(0, 1, 2, 8, 0.8) == 0.0
 

@@ -7,7 +7,7 @@ import pytest
 
 from review import recall as rc
 from review.errors import ConfigError
-from review.stopping import RULES, RecallEstimate, StoppingMonitor
+from review.stopping import RULES, RecallEstimate, StoppingMonitor, default_rule
 
 
 def _collection(n: int = 400, n_rel: int = 40, seed: int = 0, sep: float = 2.5) -> tuple[np.ndarray, np.ndarray]:
@@ -149,7 +149,8 @@ def test_certified_target_rule_keeps_its_promise() -> None:
     hits = 0
     runs = 120
     for seed in range(runs):
-        m = StoppingMonitor(gold.size, target=0.8, rules=["target"], random_state=seed)
+        m = StoppingMonitor(gold.size, target=0.8, rules=["target"], random_state=seed,
+                            default=("any", ("target",)))
         _run(m, gold, order, batch=30)
         stop = m.stops["target"]
         sample = m.sample_order[: len(m.sample_labels)]
@@ -159,30 +160,13 @@ def test_certified_target_rule_keeps_its_promise() -> None:
     assert hits / runs >= 0.95 - 2 * np.sqrt(0.05 * 0.95 / runs)
 
 
-def test_elusion_plan_and_report() -> None:
-    """A validation sample comes from the unreviewed rows; its bound matches recall.elusion_recall_bound."""
-    gold, order = _collection()
-    m = StoppingMonitor(gold.size, target=0.8, rules=["knee"], random_state=0)
-    m.observe(1, order[:200], gold[order[:200]], None)
-    rows = m.plan_elusion()
-    assert len(rows) and not set(rows.tolist()) & set(order[:200].tolist())
-    found = int(gold[order[:200]].sum())
-    assert len(rows) == min(rc.elusion_sample_size(found, 200, 0.8, 0.05) or 200, 200)
-    k = int(gold[rows].sum())
-    bound, text = m.elusion_report(k, len(rows), 200)
-    assert bound == pytest.approx(rc.elusion_recall_bound(found, k, len(rows), 200, 0.05))
-    assert text.startswith(f"Elusion: {k} relevant in a random sample of {len(rows)} of 200 unreviewed")
-    assert [r.name for r in m.report()] == ["knee"]
-
-
-def test_default_suggestion_follows_its_rules() -> None:
-    """The default is QuantCI; an "all" combination waits for its last rule."""
+def test_rebuilt_from_served_scores_matches_the_live_monitor() -> None:
+    """One observe with each row's served score gives the live monitor's calibration."""
     gold, order = _collection()
     scores = _scores(gold)
-    plain = StoppingMonitor(gold.size, target=0.8, rules=["quant", "quantci", "chm"])
-    _run(plain, gold, order, scores=scores)
-    assert plain.suggestion().at == plain.stops["quantci"].at
-    assert plain.suggestion().evidence.startswith("QuantCI: estimated recall")
-    both = StoppingMonitor(gold.size, target=0.8, rules=["quant", "chm"], default=("all", ("quant", "chm")))
-    _run(both, gold, order, scores=scores)
-    assert both.suggestion().at == max(both.stops["quant"].at, both.stops["chm"].at)
+    live = StoppingMonitor(gold.size, target=0.8, rules=["quant"])
+    for step, end in enumerate(range(20, 220, 20), start=1):
+        live.observe(step, order[:end], gold[order[:end]], scores)
+    rebuilt = StoppingMonitor(gold.size, target=0.8, rules=["quant"])
+    rebuilt.observe(1, order[:200], gold[order[:200]], scores, served_scores=scores[order[:200]])
+    assert rebuilt.estimate() == pytest.approx(live.estimate())
