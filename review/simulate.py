@@ -27,6 +27,7 @@ import numpy as np
 
 from review.engine import Engine
 from review.errors import SimulationError
+from review.stopping import StoppingMonitor
 
 RoundHook = Callable[[int, np.ndarray, np.ndarray, np.ndarray], "bool | None"]
 """Called after each batch with (step, reviewed rows in order, their gold labels,
@@ -163,7 +164,7 @@ def load_tokens(data: LabelledData, use_cache: bool = True) -> list[str]:
     """Tokens (title and text, via review.text) for every row, cached by the file's SHA-1."""
     from joblib import dump, load
 
-    path = cache_dir() / f"{data.sha1}.joblib"
+    path = cache_dir() / f"{_tokens_key(data)}.joblib"
     if use_cache and path.exists():
         try:
             cached = load(path)
@@ -181,6 +182,14 @@ def load_tokens(data: LabelledData, use_cache: bool = True) -> list[str]:
         except OSError:
             pass
     return tokens
+
+
+def _tokens_key(data: LabelledData) -> str:
+    """The file's SHA-1 combined with review.text's source, so a tokeniser change invalidates the cache."""
+    import review.text
+
+    source = Path(review.text.__file__).read_bytes()
+    return hashlib.sha1(data.sha1.encode() + source).hexdigest()
 
 
 def default_priors(gold: np.ndarray, seed: int, rows: Sequence[int] | None = None) -> list[int]:
@@ -241,6 +250,7 @@ def simulate(
     exclude: np.ndarray | None = None,
     on_round: RoundHook | None = None,
     progress: Callable[[int, int], None] | None = None,
+    stop_when_all_found: bool = True,
 ) -> SimulationRun:
     """Replay a review on a loaded engine with gold labels.
 
@@ -253,6 +263,9 @@ def simulate(
         exclude: Rows never to review (e.g. a held-out test split).
         on_round: Per-round hook (see RoundHook); a truthy return stops the run.
         progress: Called with (documents reviewed, relevant found) after each batch.
+        stop_when_all_found: False keeps reviewing after the last relevant
+            document (until `on_round` says stop or the collection runs out),
+            as stopping rules must be seen to fire.
 
     Returns:
         The run's ledger; call `metrics(gold)` for the figures.
@@ -275,7 +288,7 @@ def simulate(
     found = int(labels.clip(0).sum())
     next_size, size, step = batch_sizes(batch), 0, 0
     while True:
-        if found >= target:
+        if found >= target and stop_when_all_found:
             run.stopped = "all-found"
             break
         if len(run.order) >= limit:
@@ -299,6 +312,33 @@ def simulate(
                 break
     run.wall_s = time.perf_counter() - start
     return run
+
+
+def stopping_monitor(gold: np.ndarray, rules: Sequence[str] | None, target: float, confidence: float,
+                     seed: int) -> StoppingMonitor:
+    """A monitor for a simulated review, its up-front samples drawn with the gold labels.
+
+    Args:
+        gold: 1/0 gold label per row (the oracle for samples).
+        rules: Rule names, or None for every rule (review.stopping.RULES).
+        target: The recall the rules aim for.
+        confidence: 1 - alpha.
+        seed: Seed of the rules' random samples.
+    """
+    oracle = lambda row: int(gold[row])  # noqa: E731
+    monitor = StoppingMonitor(gold.size, target, confidence, rules=rules, random_state=seed, oracle=oracle)
+    monitor.draw_samples(oracle)
+    return monitor
+
+
+def monitor_hook(monitor: StoppingMonitor) -> RoundHook:
+    """A per-round hook feeding `monitor`; it ends the run once every rule has fired."""
+
+    def hook(step: int, reviewed: np.ndarray, labels: np.ndarray, scores: np.ndarray) -> bool:
+        monitor.observe(step, reviewed, labels, scores)
+        return all(name in monitor.stops for name in monitor.rules)
+
+    return hook
 
 
 def summarise(runs: Sequence[dict]) -> dict[str, dict[str, float | None]]:
@@ -341,7 +381,7 @@ def classification_scores(truth: np.ndarray, predicted: np.ndarray) -> dict[str,
 def _evaluate(engine: Engine, gold: np.ndarray, rows: Sequence[int], test: np.ndarray) -> dict[str, float]:
     labels = np.full(gold.size, -1)
     labels[np.asarray(rows, dtype=int)] = gold[np.asarray(rows, dtype=int)]
-    ranking = engine.rank(labels, exclude=np.ones(gold.size, dtype=bool), strategy="relevance")
+    ranking = engine.rank(labels, exclude=np.ones(gold.size, dtype=bool))
     return classification_scores(gold[test], (ranking.scores[test] >= 0.5).astype(int))
 
 

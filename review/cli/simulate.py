@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +17,18 @@ from review.errors import ConfigError
 from review.models import GOALS, STRATEGIES, ReviewConfig
 from review.simulate import (
     LabelledData,
+    cache_dir,
     default_priors,
     learning_curve,
     load_tokens,
     priors_from_ids,
     read_labelled,
+    monitor_hook,
     simulate as run_simulation,
+    stopping_monitor,
     summarise,
 )
+from review.stopping import RULES
 
 DEFAULT_BATCH = "autotar"
 """Default batch schedule (see benchmarks/README-ranking.md for the docs-read vs wall-time trade-off)."""
@@ -72,11 +77,19 @@ def parse_counts(text: str) -> list[int]:
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Draw the recall curve against random order (PNG).")
 @click.option("--learning-curve", "curve_text", default=None,
               help="Label counts, e.g. 50,100,200,400: test-split accuracy/precision/recall/F1, active vs random (instead of the recall run).")
-@click.option("--no-cache", is_flag=True, help="Re-tokenise instead of using the token cache (~/.cache/review).")
+@click.option("--stop-rules", "stop_rules", default=None,
+              help="Run stopping rules along the review: 'all' or names (knee,budget,target,qbcb,quant,quantci,chm,"
+                   "hypergeom,elusion); the review then goes on until every rule has fired. Adds 'stops' to --json.")
+@click.option("--target", type=click.FloatRange(0.5, 1.0, max_open=True), default=0.95, show_default=True,
+              help="Recall the stopping rules aim for.")
+@click.option("--confidence", type=click.FloatRange(0.5, 1.0, max_open=True), default=0.95, show_default=True,
+              help="Confidence of the certified stopping rules (1 - alpha).")
+@click.option("--no-cache", is_flag=True, help="Re-tokenise and re-vectorise instead of using the caches (~/.cache/review).")
 @friendly_errors
 def simulate(data: Path, goal: str, strategy: str | None, seed: int, seeds_text: str | None, prior_ids: str | None,
              batch: str, max_docs: int | None, mixed_share: float, as_json: bool, quiet: bool, order_out: Path | None,
-             plot: Path | None, curve_text: str | None, no_cache: bool) -> None:
+             plot: Path | None, curve_text: str | None, stop_rules: str | None, target: float, confidence: float,
+             no_cache: bool) -> None:
     """Replay a review of DATA with its gold labels, using the review screen's engine.
 
     DATA is a CSV or JSONL with id, title, text (or abstract) and label (or
@@ -84,7 +97,15 @@ def simulate(data: Path, goal: str, strategy: str | None, seed: int, seeds_text:
     relevant document is found or --max-docs. With --json it prints one object
     (n_docs, n_rel, n80, n95, n100, wss95, rrf10, wall_s, retrains,
     mean_retrain_s, ...); with --seeds an object {"runs": [...], "summary":
-    {metric: {"mean", "sd"}}}.
+    {metric: {"mean", "sd"}}}. With --learning-curve it prints {"seed",
+    "strategy", "learning_curve": {"test_size", "train_size", "counts",
+    "active": [...], "random": [...], "full": {...}}, "wall_s"} (a list of
+    those with --seeds).
+
+    With --stop-rules each run also carries "stops": rule -> {"target", "at"
+    (documents read when it fired, its own sample included), "sampled" (those
+    of its own random sample), "recall"}, plus "default", the suggestion the
+    review screen makes; "at" is null for a rule that never fired.
     """
     strategy = strategy or ReviewConfig(goal=goal).effective_strategy()
     seeds = parse_seeds(seeds_text) if seeds_text else [seed]
@@ -100,8 +121,9 @@ def simulate(data: Path, goal: str, strategy: str | None, seed: int, seeds_text:
     runs, curves = [], []
     for s in seeds:
         with progress_bar(f"seed {s}: relevant found", disabled=as_json or quiet) as bar:
+            stops = None if stop_rules is None else StopSettings(_rule_names(stop_rules), target, confidence)
             metrics, curve = _recall_run(labelled, tokens, strategy, s, prior_ids, batch, max_docs,
-                                         mixed_share, bar, _order_path(order_out, s, len(seeds)))
+                                         mixed_share, bar, _order_path(order_out, s, len(seeds)), not no_cache, stops)
         metrics["tokenize_s"] = round(tokenize_s, 3)
         runs.append(metrics)
         curves.append(curve)
@@ -111,25 +133,48 @@ def simulate(data: Path, goal: str, strategy: str | None, seed: int, seeds_text:
     _emit(result, as_json)
 
 
+@dataclass(frozen=True)
+class StopSettings:
+    rules: tuple[str, ...] | None
+    target: float
+    confidence: float
+
+
+def _rule_names(text: str) -> tuple[str, ...] | None:
+    if text.strip().lower() == "all":
+        return None
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = set(names) - set(RULES)
+    if not names or unknown:
+        raise ConfigError(f"--stop-rules takes 'all' or names from {', '.join(RULES)}, not {text!r}.")
+    return names
+
+
 def _engine(strategy: str, seed: int, mixed_share: float) -> Engine:
     return Engine(strategy=strategy, mixed_share=mixed_share, random_state=seed)
 
 
 def _recall_run(labelled: LabelledData, tokens: list[str], strategy: str, seed: int, prior_ids: str | None,
                 batch: str, max_docs: int | None, mixed_share: float, bar: Any,
-                order_out: Path | None) -> tuple[dict, list[int]]:
+                order_out: Path | None, use_cache: bool = True,
+                stops: StopSettings | None = None) -> tuple[dict, list[int]]:
     start = time.perf_counter()
     engine = _engine(strategy, seed, mixed_share)
-    engine.load_corpus(tokens)
+    engine.load_corpus(tokens, cache_dir=cache_dir() if use_cache else None)
     gold = labelled.labels
     priors = (priors_from_ids(labelled, [p.strip() for p in prior_ids.split(",") if p.strip()])
               if prior_ids else default_priors(gold, seed))
     n_rel = int(gold.sum())
     progress = (lambda done, found: bar(found, n_rel)) if bar else None
-    run = run_simulation(engine, gold, priors, batch=batch, max_docs=max_docs, progress=progress)
+    monitor = None if stops is None else stopping_monitor(gold, stops.rules, stops.target, stops.confidence, seed)
+    run = run_simulation(engine, gold, priors, batch=batch, max_docs=max_docs, progress=progress,
+                         on_round=None if monitor is None else monitor_hook(monitor),
+                         stop_when_all_found=monitor is None)
     run.wall_s = time.perf_counter() - start  # includes vectorising the collection
     metrics = {"seed": seed, "strategy": strategy, "batch": str(batch),
                "priors": [labelled.ids[p] for p in priors], **run.metrics(gold)}
+    if monitor is not None:
+        metrics["stops"] = monitor.stops_json(gold)
     if order_out:
         _write_order(order_out, run.order, labelled)
     return metrics, run.found_curve(gold).tolist()
@@ -199,6 +244,10 @@ def _emit(result: Any, as_json: bool) -> None:
         keys = ("n_docs", "n_rel", "n80", "n95", "n100", "wss95", "rrf10", "wall_s", "retrains", "mean_retrain_s")
         click.echo(f"seed {row['seed']} ({row['strategy']}, batch {row['batch']}): "
                    + ", ".join(f"{k}={row[k]}" for k in keys))
+        for name, stop in row.get("stops", {}).items():
+            where = "never fired" if stop["at"] is None else (
+                f"stopped at {stop['at']} (sampled {stop['sampled']}), recall {stop['recall']:.3f}")
+            click.echo(f"  {name:<10} target {stop['target']}: {where}")
     if isinstance(result, dict) and "summary" in result:
         for key in ("n80", "n95", "n100", "wss95", "rrf10", "wall_s"):
             stat = result["summary"].get(key, {})
