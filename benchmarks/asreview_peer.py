@@ -113,6 +113,8 @@ class PeerRun:
     sim_s: float
     asreview_version: str
     order: list[int]
+    n_stop: int | None = None
+    """``--n-stop`` given to ASReview (None: ran until the last relevant document)."""
 
 
 def read_collection(path: Path) -> Collection:
@@ -275,7 +277,8 @@ def load_cached(out_dir: Path, collection: str, seed: int) -> PeerRun | None:
     return PeerRun(**json.loads(path.read_text()))
 
 
-def run_asreview(exe: Path, coll: Collection, seed: int, out_dir: Path, keep: bool = False) -> PeerRun:
+def run_asreview(exe: Path, coll: Collection, seed: int, out_dir: Path, keep: bool = False,
+                 n_stop: int | None = None) -> PeerRun:
     """Simulate one review with ASReview's defaults and cache its metrics.
 
     Args:
@@ -284,6 +287,9 @@ def run_asreview(exe: Path, coll: Collection, seed: int, out_dir: Path, keep: bo
         seed: Seed of the priors and of ASReview's model.
         out_dir: ``benchmarks/out``.
         keep: Keep the ``.asreview`` project next to the cache.
+        n_stop: Stop ASReview after this many labels (its ``--n-stop``); the review
+            order's prefix is the same as in a full run, so n80/n95 stay exact when
+            reached, but n100 and the wall time then describe a shorter run.
 
     Returns:
         The run.
@@ -302,6 +308,8 @@ def run_asreview(exe: Path, coll: Collection, seed: int, out_dir: Path, keep: bo
         project = Path(tmp) / f"{coll.name}.seed{seed}.asreview"
         cmd = [str(exe), "simulate", str(data), "--prior-idx", str(pos), str(neg),
                "--seed", str(seed), "-o", str(project)]
+        if n_stop is not None:
+            cmd += ["--n-stop", str(n_stop)]
         start = time.perf_counter()
         with log.open("w") as logf:
             proc = subprocess.run(cmd, stdout=logf, stderr=subprocess.STDOUT)
@@ -317,7 +325,7 @@ def run_asreview(exe: Path, coll: Collection, seed: int, out_dir: Path, keep: bo
     run = PeerRun(
         collection=coll.name, seed=seed, prior_idx=[pos, neg], n_docs=coll.n_docs,
         n_rel=coll.n_rel, n_read=len(order), wall_s=round(wall, 3), sim_s=round(sim_s, 3),
-        asreview_version=ASREVIEW_VERSION, order=order,
+        asreview_version=ASREVIEW_VERSION, order=order, n_stop=n_stop,
         **order_metrics(order_labels, coll.n_docs, coll.n_rel),  # type: ignore[arg-type]
     )
     cache.write_text(json.dumps(asdict(run)))
@@ -366,6 +374,17 @@ def parse_peer_reference(path: Path) -> dict[str, dict[str, float]]:
     return ref
 
 
+def _num(value: float) -> str:
+    return "—" if math.isnan(value) else f"{value:.0f}"
+
+
+def _capped(runs: list[PeerRun]) -> str:
+    """A note when some runs were stopped early with ``--n-stop``."""
+    caps = sorted({r.n_stop for r in runs if r.n_stop is not None})
+    return f" (capped at {', '.join(map(str, caps))} reads in {sum(r.n_stop is not None for r in runs)} runs)" \
+        if caps else ""
+
+
 def _fmt(mean: float, sd: float, digits: int = 0) -> str:
     return "—" if math.isnan(mean) else f"{mean:.{digits}f} ± {sd:.{digits}f}"
 
@@ -392,7 +411,7 @@ def print_report(out_dir: Path, collections: list[str], seeds: list[int], bench_
             for k in ("n80", "n95", "n100", "wss95", "rrf10", "wall_s")
         )
         print(f"| {name} | {runs[0].n_docs} | {runs[0].n_rel} | {len(runs)} | {n80[0]:.0f} | {_fmt(*n95)} | "
-              f"{n100[0]:.0f} | {wss[0]:.3f} | {rrf[0]:.3f} | {wall[0]:.1f} |")
+              f"{_num(n100[0])} | {wss[0]:.3f} | {rrf[0]:.3f} | {wall[0]:.1f}{_capped(runs)} |")
     ref = parse_peer_reference(bench_dir / "PEER-ASREVIEW.md")
     if not ref:
         return
@@ -411,7 +430,7 @@ def print_report(out_dir: Path, collections: list[str], seeds: list[int], bench_
         per_seed = ", ".join(str(r.n95) for r in runs)
         print(f"| {name} | {len(runs)} | {n80:.0f} / {want['n80']:.0f} | {n95:.0f} ± {sd95:.0f} / "
               f"{want['n95']:.0f} ± {want['n95_sd']:.0f} | {wss:.3f} / {want['wss95']:.3f} | "
-              f"{wall:.1f} / {want['wall_s']:.1f} | {per_seed} |")
+              f"{wall:.1f}{_capped(runs)} / {want['wall_s']:.1f} | {per_seed} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -426,6 +445,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="re-run runs that are cached")
     parser.add_argument("--keep-projects", action="store_true", help="keep the .asreview files")
     parser.add_argument("--report", action="store_true", help="only print the cached results")
+    parser.add_argument("--n-stop", type=int, default=None,
+                        help="stop each ASReview run after N labels (n95 stays exact if reached; n100 may not)")
     args = parser.parse_args(argv)
 
     collections = [c.strip() for c in args.collections.split(",") if c.strip()]
@@ -441,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.force and (cached := load_cached(args.out_dir, name, seed)) is not None:
                     print(f"{name} seed {seed}: cached n95={cached.n95} wall={cached.wall_s:.1f}s", flush=True)
                     continue
-                run = run_asreview(exe, coll, seed, args.out_dir, keep=args.keep_projects)
+                run = run_asreview(exe, coll, seed, args.out_dir, keep=args.keep_projects, n_stop=args.n_stop)
                 print(f"{name} seed {seed}: priors {run.prior_idx} n80={run.n80} n95={run.n95} "
                       f"n100={run.n100} wss95={run.wss95:.3f} wall={run.wall_s:.1f}s", flush=True)
     print_report(args.out_dir, collections, seeds, args.bench_dir)

@@ -204,6 +204,11 @@ def compare_collection(report: Report, coll: Collection, strategies: list[str], 
                            wall_ratio=_stat(runs, "process_s")[0] / peer_wall if peer_wall > 0 else math.nan,
                            sim_ratio=_stat(runs, "wall_s")[0] / peer_sim if peer_sim > 0 else math.nan)
     report(_row("asreview elas_u4", peer, peer_n95, peer_wall, peer_sim))
+    capped = [r["n_stop"] for r in peer if r.get("n_stop") is not None]
+    if capped:
+        report(f"\nASReview: {len(capped)} of {len(peer)} runs stopped after {max(capped)} reads (--n-stop): "
+               "n95 is exact, but n100 and the wall times are of shorter runs than ours (ours run to "
+               "the last relevant document): these wall ratios overstate our share.")
     if len(peer) < len(seeds):
         report(f"\nASReview has {len(peer)} of {len(seeds)} seeds cached: run benchmarks/asreview_peer.py "
                f"--collections {coll.name} --seeds {seeds[0]}-{seeds[-1]}")
@@ -216,7 +221,7 @@ def _peer_dict(out_dir: Path, name: str, seed: int) -> dict | None:
     if run is None:
         return None
     return {"n80": run.n80, "n95": run.n95, "n100": run.n100, "wss95": run.wss95,
-            "process_s": run.wall_s, "wall_s": run.sim_s}
+            "process_s": run.wall_s, "wall_s": run.sim_s, "n_stop": run.n_stop}
 
 
 def print_summary(report: Report, summaries: dict[str, dict[str, float]]) -> None:
@@ -339,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
 
     report = Report()
-    report(f"## review simulate vs ASReview 3.0.8 — seeds {args.seeds}, strategies {', '.join(strategies)}")
+    shown = ", ".join(strategies) if any(n not in SENTIMENT for n in names) else "learning curves"
+    report(f"## review simulate vs ASReview 3.0.8 — seeds {args.seeds}, {shown}")
     summaries: dict[str, dict[str, float]] = {}
     for name in names:
         coll = read_collection(args.bench_dir / f"{name}.csv")

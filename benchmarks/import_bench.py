@@ -75,9 +75,10 @@ def main(argv: list[str] | None = None) -> None:
         report = import_sources(store, [work / "docs"], n_jobs=args.n_jobs)
         seconds = time.perf_counter() - started
         store.close()
-        from joblib.externals.loky import get_reusable_executor
+        if args.n_jobs != 1:  # reap the tokenising workers so that ru_maxrss counts them
+            from joblib.externals.loky import get_reusable_executor
 
-        get_reusable_executor().shutdown(wait=True)
+            get_reusable_executor().shutdown(wait=True)
         total = report.added + report.duplicates
         print(f"imported {total:,} documents ({report.added:,} unique, {report.duplicates:,} duplicates, "
               f"{len(report.skipped)} skipped) in {seconds:.1f} s")
