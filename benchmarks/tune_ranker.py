@@ -29,14 +29,20 @@ from review.engine import Engine  # noqa: E402
 from review.simulate import default_priors, learning_curve, load_tokens, read_labelled, simulate  # noqa: E402
 
 BENCH = REPO.parent / "shared" / "bench"
+PEER_RUNS = REPO / "benchmarks" / "out" / "asreview"
 LOW_PREVALENCE = (
     "sr_cohen2006_adhd", "sr_cohen2006_ppi", "sr_kitchenham2010", "sr_nagtegaal2019",
     "news20_scimed", "legal_cuad_change_of_control",
 )
 
 
-def peer_n95(bench: Path = BENCH) -> dict[str, float]:
-    """ASReview's mean n95 per collection, read from PEER-ASREVIEW.md."""
+def peer_n95(seeds: list[int], bench: Path = BENCH) -> dict[str, float]:
+    """ASReview's mean n95 per collection over `seeds`.
+
+    From benchmarks/out/asreview/<name>.seed<S>.json (written by asreview_peer.py,
+    same priors and seeds) when every seed is there, else the 3-seed means in
+    ../shared/bench/PEER-ASREVIEW.md.
+    """
     out = {}
     text = (bench / "PEER-ASREVIEW.md").read_text(encoding="utf-8")
     for line in text.splitlines():
@@ -45,12 +51,43 @@ def peer_n95(bench: Path = BENCH) -> dict[str, float]:
             m = re.match(r"([\d.]+)", cells[6])
             if m:
                 out[cells[0][:-4]] = float(m.group(1))
+    for name in list(out):
+        files = [PEER_RUNS / f"{name}.seed{s}.json" for s in seeds]
+        if all(f.exists() for f in files):
+            out[name] = float(np.mean([json.loads(f.read_text())["n95"] for f in files]))
     return out
 
 
 def parse_seeds(text: str) -> list[int]:
     lo, _, hi = text.partition("-")
     return list(range(int(lo), int(hi or lo) + 1)) if "," not in text else [int(x) for x in text.split(",")]
+
+
+def surface_tokens(name: str, titles: list[str], texts: list[str]) -> list[str]:
+    """Lower-cased spaCy tokens without lemmas (the variant README-ranking.md compares), cached."""
+    from joblib import dump, load
+
+    from review.simulate import cache_dir
+
+    path = cache_dir() / f"surface-{name}.joblib"
+    if path.exists():
+        return load(path)
+    import spacy
+
+    nlp = spacy.blank("en")
+    docs = nlp.pipe((f"{t}\n{x}"[:200_000] for t, x in zip(titles, texts)), batch_size=256)
+    tokens = [" ".join(tok.lower_ for tok in doc if not (tok.is_space or tok.is_punct)) for doc in docs]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dump(tokens, path)
+    return tokens
+
+
+def collection_tokens(name: str, kind: str) -> tuple[list[str], np.ndarray]:
+    """Tokens of a bench collection: "lemma" (review.text, what the product stores) or "surface"."""
+    labelled = read_labelled(BENCH / f"{name}.csv")
+    if kind == "surface":
+        return surface_tokens(name, labelled.titles, labelled.texts), labelled.labels
+    return load_tokens(labelled), labelled.labels
 
 
 def run_one(tokens: list[str], gold: np.ndarray, seed: int, params: dict, batch: str) -> dict:
@@ -75,18 +112,17 @@ def labels_needed(points: list[dict], goal: float) -> int | None:
     return next((p["n_labels"] for p in points if p["f1"] >= goal), None)
 
 
-def sentiment_curves(seeds: list[int], params: dict, batch: str) -> None:
+def sentiment_curves(seeds: list[int], params: dict, batch: str, kind: str = "lemma") -> None:
     """Labels the train-classifier default needs to reach full-split F1 - 0.02, active vs random."""
     params = dict(params)
     strategy = params.pop("strategy", "uncertainty")
     for name in SENTIMENT:
-        labelled = read_labelled(BENCH / f"{name}.csv")
-        tokens = load_tokens(labelled)
+        tokens, gold = collection_tokens(name, kind)
         for seed in seeds:
             start = time.perf_counter()
             engine = Engine(strategy=strategy, random_state=seed, **params)
             engine.load_corpus(tokens)
-            curve = learning_curve(engine, labelled.labels, CURVE_COUNTS, seed, batch=batch)
+            curve = learning_curve(engine, gold, CURVE_COUNTS, seed, batch=batch)
             goal = curve["full"]["f1"] - 0.02
             active, rand = labels_needed(curve["active"], goal), labels_needed(curve["random"], goal)
             ratio = f"{active / rand:.2f}" if active and rand else "n/a"
@@ -103,30 +139,40 @@ def main() -> None:
     parser.add_argument("--seeds", default="1-3")
     parser.add_argument("--batch", default="autotar")
     parser.add_argument("--grid", default="[{}]", help="JSON list of parameter dicts")
+    parser.add_argument("--verbose", action="store_true", help="also print n95 per seed")
+    parser.add_argument("--tokens", choices=("lemma", "surface"), default="lemma",
+                        help="lemma: review.text tokens (the product); surface: lower-cased words, no lemmas")
     parser.add_argument("--sentiment", action="store_true", help="learning curves on the sentiment collections")
     args = parser.parse_args()
     if args.sentiment:
         for params in json.loads(args.grid):
-            sentiment_curves(parse_seeds(args.seeds), params, args.batch)
+            sentiment_curves(parse_seeds(args.seeds), params, args.batch, args.tokens)
         return
-    peer = peer_n95()
     grid = json.loads(args.grid)
     seeds = parse_seeds(args.seeds)
+    peer = peer_n95(seeds)
     data = {}
     for name in args.collections.split(","):
-        labelled = read_labelled(BENCH / f"{name}.csv")
-        data[name] = (load_tokens(labelled), labelled.labels)
+        data[name] = collection_tokens(name, args.tokens)
     for params in grid:
         ratios, walls, cells = [], [], []
+        per_seed = []
         for name, (tokens, gold) in data.items():
             runs = [run_one(tokens, gold, s, params, args.batch) for s in seeds]
             n95 = np.mean([r["n95"] for r in runs])
             walls.extend(r["wall_s"] for r in runs)
+            if args.verbose:
+                per_seed.append(f"{name}: n95 " + ",".join(str(r["n95"]) for r in runs)
+                                + f" n80 {np.mean([r['n80'] for r in runs]):.0f} n100 {np.mean([r['n100'] for r in runs]):.0f}"
+                                + f" sd {np.std([r['n95'] for r in runs], ddof=1):.0f} wall {np.mean([r['wall_s'] for r in runs]):.1f}s"
+                                + f" retrains {np.mean([r['retrains'] for r in runs]):.0f}")
             ratio = n95 / peer[name] if name in peer else float("nan")
             ratios.append(ratio)
             cells.append(f"{name.split('_')[-1]}={n95:.0f}({ratio:.2f})")
         print(f"{json.dumps(params):60s} mean {np.nanmean(ratios):.3f} max {np.nanmax(ratios):.3f} "
               f"wall {np.mean(walls):.2f}s  " + " ".join(cells), flush=True)
+        if args.verbose:
+            print("\n".join("    " + line for line in per_seed), flush=True)
 
 
 if __name__ == "__main__":

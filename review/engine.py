@@ -22,6 +22,7 @@ Strategies:
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Sequence
@@ -39,6 +40,16 @@ FORMAT_VERSION = 1
 
 ENGINE_PARAMS = frozenset({"presumed_negatives", "committee_size"})
 """Engine-level tuning knobs accepted as ranker_params besides the estimators'."""
+
+FIND_ALL_DEFAULTS: dict[str, object] = {"C": 0.5, "balance_ratio": 7.0, "presumed_negatives": 300}
+"""Defaults for the find-all strategies (relevance, mixed): C 0.5, positives weigh 7x the
+negatives in total, and 300 random unlabelled rows (at most half of the rankable
+ones) join each retrain as presumed negatives (AutoTAR). Both assume low
+prevalence; see benchmarks/README-ranking.md."""
+
+CLASSIFIER_DEFAULTS: dict[str, object] = {"balance_ratio": 1.0, "presumed_negatives": 0}
+"""Defaults for the other strategies (train-classifier goal): plain balanced weights,
+so P >= 0.5 is a sensible decision threshold, and no presumed negatives."""
 
 MIXED_HEAD = 5000
 """The mixed strategy interleaves within the first this many positions; the rest is by relevance."""
@@ -75,9 +86,12 @@ class Engine:
             committee bootstraps (combined with the ranking version).
         **ranker_params: TermVectorizer parameters (ngram_range, min_df, max_df,
             sublinear_tf, stop_words), Ranker parameters (C, class_weight,
-            max_iter) and engine parameters: presumed_negatives (number of random
-            unlabelled rows added as negatives at each retrain, AutoTAR-style;
-            0 turns it off) and committee_size (members in ``committee``).
+            max_iter, balance_ratio) and engine parameters: presumed_negatives
+            (number of random unlabelled rows added as negatives at each
+            retrain, AutoTAR-style; 0 turns it off) and committee_size (members
+            in ``committee``). balance_ratio and presumed_negatives default by
+            strategy: FIND_ALL_DEFAULTS for relevance/mixed, CLASSIFIER_DEFAULTS
+            for the others.
 
     Raises:
         ConfigError: Unknown strategy or parameter.
@@ -100,21 +114,39 @@ class Engine:
         self.mixed_share = mixed_share
         self.random_state = random_state
         self.ranker_params = dict(ranker_params)
-        self.presumed_negatives = int(ranker_params.get("presumed_negatives", 0))  # type: ignore[call-overload]
         self.committee_size = int(ranker_params.get("committee_size", 5))  # type: ignore[call-overload]
         self._vectorizer: TermVectorizer | None = None
         self._lock = threading.Lock()
 
     # -- corpus ---------------------------------------------------------------
 
-    def load_corpus(self, tokens: Sequence[str]) -> None:
+    def load_corpus(self, tokens: Sequence[str], cache_dir: Path | None = None) -> None:
         """Fit the vocabulary and TF-IDF weights on every row and cache the matrix.
 
         Args:
             tokens: Space-joined lemma strings (from review.text), row i = position i.
+            cache_dir: Optional folder for a matrix-only cache keyed by the tokens and
+                the vectoriser parameters (repeated simulations). An engine whose
+                matrix came from this cache ranks as usual but cannot `explain` or
+                `extend_corpus` (it has no vocabulary); the review session never uses it.
         """
         params = {k: v for k, v in self.ranker_params.items() if k in VECTORIZER_PARAMS}
-        vectorizer = TermVectorizer(**params).fit(list(tokens))  # type: ignore[arg-type]
+        tokens = list(tokens)
+        path = None
+        if cache_dir is not None:
+            full = TermVectorizer(**params).get_params()  # type: ignore[arg-type]  # defaults are part of the key
+            digest = hashlib.sha1(repr(sorted(full.items())).encode())
+            for tok in tokens:
+                digest.update(tok.encode("utf-8", "replace") + b"\0")
+            path = Path(cache_dir) / f"tfidf-{digest.hexdigest()}.joblib"
+            vectorizer = TermVectorizer.load_matrix(path, len(tokens))
+            if vectorizer is not None:
+                with self._lock:
+                    self._vectorizer = vectorizer
+                return
+        vectorizer = TermVectorizer(**params).fit(tokens)  # type: ignore[arg-type]
+        if path is not None:
+            vectorizer.save_matrix(path)
         with self._lock:
             self._vectorizer = vectorizer
 
@@ -127,6 +159,8 @@ class Engine:
         with self._lock:
             if self._vectorizer is None:
                 raise ReviewError("No corpus loaded: call load_corpus first.")
+            if not hasattr(self._vectorizer, "counts_"):
+                raise ReviewError("This engine's matrix came from a simulation cache: it cannot be extended.")
             self._vectorizer = self._vectorizer.extended(list(tokens))
 
     @property
@@ -192,27 +226,38 @@ class Engine:
         if reason is not None:
             return Ranking(version, np.full(n, 0.5), rng.permutation(candidates), strategy,
                            int(labelled.size), time.perf_counter() - start, reason, None)
-        train, y = self._training_rows(labels, labelled, rng)
-        model = self._new_ranker().fit(X[train], y)
+        settings = self._settings(strategy)
+        train, y = self._training_rows(labels, labelled, candidates, int(settings.pop("presumed_negatives")), rng)
+        model = Ranker(random_state=self.random_state, **settings).fit(X[train], y)  # type: ignore[arg-type]
         scores = model.score(X)
         order = self._order(strategy, scores, candidates, rng, X, train, y)
         return Ranking(version, scores, order, strategy, int(labelled.size),
                        time.perf_counter() - start, None, model)
 
-    def _new_ranker(self) -> Ranker:
-        params = {k: v for k, v in self.ranker_params.items() if k in RANKER_PARAMS}
-        return Ranker(random_state=self.random_state, **params)  # type: ignore[arg-type]
+    def _settings(self, strategy: str) -> dict[str, object]:
+        """Ranker parameters plus presumed_negatives for a strategy (explicit ranker_params win)."""
+        base = FIND_ALL_DEFAULTS if strategy in ("relevance", "mixed") else CLASSIFIER_DEFAULTS
+        settings = dict(base)
+        settings.update({k: v for k, v in self.ranker_params.items() if k in RANKER_PARAMS or k == "presumed_negatives"})
+        return settings
 
+    def _new_ranker(self, strategy: str) -> Ranker:
+        settings = self._settings(strategy)
+        settings.pop("presumed_negatives")
+        return Ranker(random_state=self.random_state, **settings)  # type: ignore[arg-type]
+
+    @staticmethod
     def _training_rows(
-        self, labels: np.ndarray, labelled: np.ndarray, rng: np.random.Generator
+        labels: np.ndarray, labelled: np.ndarray, candidates: np.ndarray, n_presumed: int, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Labelled rows plus, if configured, a random sample of unlabelled rows as negatives."""
+        """Labelled rows plus `n_presumed` random rankable unlabelled rows as negatives."""
         y = labels[labelled].astype(int)
-        if self.presumed_negatives <= 0:
+        if n_presumed <= 0 or candidates.size == 0:
             return labelled, y
-        unlabelled = np.flatnonzero(labels < 0)
-        k = min(self.presumed_negatives, unlabelled.size)
-        presumed = rng.choice(unlabelled, size=k, replace=False)
+        k = min(n_presumed, candidates.size // 2)
+        if k == 0:
+            return labelled, y
+        presumed = rng.choice(candidates, size=k, replace=False)
         return np.concatenate([labelled, presumed]), np.concatenate([y, np.zeros(k, dtype=int)])
 
     def _order(
@@ -250,7 +295,7 @@ class Engine:
         for _ in range(members):
             rows = np.concatenate([rng.choice(pos, pos.size), rng.choice(neg, neg.size)])
             labels = np.concatenate([np.ones(pos.size, dtype=int), np.zeros(neg.size, dtype=int)])
-            p = self._new_ranker().fit(X[rows], labels).score(Xc)  # type: ignore[index]
+            p = self._new_ranker("committee").fit(X[rows], labels).score(Xc)  # type: ignore[index]
             votes += p >= 0.5
             probs += p
         share = votes / members
@@ -284,7 +329,7 @@ class Engine:
         if not 0 <= row < vec.matrix_.shape[0]:
             raise ReviewError(f"Row {row} is outside the corpus of {vec.matrix_.shape[0]} documents.")
         model = ranking.model
-        if not isinstance(model, Ranker):
+        if not isinstance(model, Ranker) or not vec.terms_:
             return [], []
         x = vec.matrix_[row]
         inside = x.indices < model.n_features_in_

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,6 +28,9 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
+
+MATRIX_CACHE_VERSION = 1
+"""Bumped when the weighting changes, so stale simulation caches are rebuilt."""
 
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 """Terms are runs of two or more word characters (sklearn's default)."""
@@ -48,8 +52,8 @@ class TermVectorizer(BaseEstimator):
     def __init__(
         self,
         ngram_range: tuple[int, int] = (1, 2),
-        min_df: int | float = 2,
-        max_df: int | float = 0.9,
+        min_df: int | float = 1,
+        max_df: int | float = 1.0,
         sublinear_tf: bool = True,
         stop_words: str | list[str] | None = None,
     ) -> None:
@@ -129,6 +133,35 @@ class TermVectorizer(BaseEstimator):
         new._weigh()
         return new
 
+    def save_matrix(self, path: Path) -> None:
+        """Write only the weighted matrix (a simulation cache); failures are ignored."""
+        import joblib
+
+        state = {"format_version": MATRIX_CACHE_VERSION, "params": self.get_params(),
+                 "matrix": self.matrix_, "n_features": self.n_features_}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            joblib.dump(state, path)
+        except OSError:
+            pass
+
+    @classmethod
+    def load_matrix(cls, path: Path, n_docs: int) -> TermVectorizer | None:
+        """A vectoriser with only `matrix_` (no vocabulary: it cannot extend), or None if unusable."""
+        import joblib
+
+        try:
+            state = joblib.load(path)
+        except Exception:  # missing or corrupt: the caller rebuilds
+            return None
+        if not isinstance(state, dict) or state.get("format_version") != MATRIX_CACHE_VERSION:
+            return None
+        vectorizer = cls(**state["params"])
+        vectorizer.matrix_ = state["matrix"]
+        vectorizer.n_features_ = state["n_features"]
+        vectorizer.terms_ = []
+        return vectorizer if vectorizer.matrix_.shape[0] == n_docs else None
+
     def _weigh(self) -> None:
         counts = self.counts_
         n_docs, n_terms = counts.shape
@@ -165,7 +198,7 @@ class Ranker(BaseEstimator):
 
     def __init__(
         self,
-        C: float = 1.0,
+        C: float = 0.3,
         class_weight: str | dict | None = "balanced",
         balance_ratio: float = 1.0,
         max_iter: int = 1000,
@@ -184,7 +217,8 @@ class Ranker(BaseEstimator):
             self, with `coef_` (1-D), `intercept_` (float) and `n_features_in_`.
         """
         X = sp.csr_matrix(X)
-        used = np.unique(X.indices)  # fit on the columns these rows use; the others get 0 anyway
+        # fit on the columns these rows use; the others get 0 anyway (bincount: np.unique is slow here)
+        used = np.flatnonzero(np.bincount(X.indices, minlength=X.shape[1]))
         y = np.asarray(y, dtype=int)
         class_weight = self.class_weight
         if class_weight == "balanced":

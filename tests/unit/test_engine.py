@@ -58,21 +58,29 @@ def test_uncertainty_orders_by_distance_from_half(engine: Engine) -> None:
     assert (np.diff(distance) >= 0).all()
 
 
-def test_mixed_share_extremes_match_pure_strategies() -> None:
+def test_mixed_share_extremes_are_pure_relevance_and_pure_uncertainty() -> None:
     labels = labels_with([0, 1], [5, 6])
-    orders = {}
-    for share in (0.0, 1.0):
+    for share, key in ((0.0, lambda p: -p), (1.0, lambda p: np.abs(p - 0.5))):
         eng = Engine(strategy="mixed", mixed_share=share, random_state=1, min_df=1)
         eng.load_corpus(CORPUS)
-        orders[share] = eng.rank(labels).order.tolist()
-    assert orders[0.0] == engine_order("relevance", labels)
-    assert orders[1.0] == engine_order("uncertainty", labels)
+        ranking = eng.rank(labels)
+        assert (np.diff(key(ranking.scores[ranking.order])) >= 0).all()
 
 
-def engine_order(strategy: str, labels: np.ndarray) -> list[int]:
-    eng = Engine(random_state=1, min_df=1)
+def test_mixed_interleaves_a_share_of_uncertainty_picks() -> None:
+    labels = labels_with([0, 1], [5, 6])
+    eng = Engine(strategy="mixed", mixed_share=0.5, random_state=1, min_df=1)
     eng.load_corpus(CORPUS)
-    return eng.rank(labels, strategy=strategy).order.tolist()
+    mixed = eng.rank(labels).order.tolist()
+    relevance = eng.rank(labels, strategy="relevance").order.tolist()
+    assert sorted(mixed) == sorted(relevance) and mixed != relevance
+
+
+def test_goal_defaults_follow_the_strategy() -> None:
+    eng = Engine(min_df=1)
+    assert eng._settings("relevance")["presumed_negatives"] > 0
+    assert eng._settings("uncertainty") == {"balance_ratio": 1.0, "presumed_negatives": 0}
+    assert Engine(balance_ratio=2.0)._settings("relevance")["balance_ratio"] == 2.0
 
 
 @pytest.mark.parametrize(("pos", "neg", "word"), [([], [], "no decision"), ([], [5], "relevant"), ([0], [], "non-relevant")])
@@ -156,3 +164,19 @@ def test_load_refuses_other_format_versions_and_missing_files(tmp_path: Path) ->
     (tmp_path / "junk.joblib").write_text("not a pickle")
     with pytest.raises(StoreError):
         Engine.load(tmp_path / "junk.joblib")
+
+
+def test_matrix_cache_is_reused_and_ranks_the_same(tmp_path: Path) -> None:
+    labels = labels_with([0, 1], [5, 6])
+    first = Engine(random_state=2, min_df=1)
+    first.load_corpus(CORPUS, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("tfidf-*.joblib"))) == 1
+    cached = Engine(random_state=2, min_df=1)
+    cached.load_corpus(CORPUS, cache_dir=tmp_path)
+    np.testing.assert_allclose(cached.rank(labels).scores, first.rank(labels).scores)
+    assert cached.explain(cached.rank(labels), 0) == ([], [])
+    with pytest.raises(ReviewError, match="cache"):
+        cached.extend_corpus(["new words"])
+    other = Engine(random_state=2, min_df=2)
+    other.load_corpus(CORPUS, cache_dir=tmp_path)  # other parameters: a second cache file
+    assert len(list(tmp_path.glob("tfidf-*.joblib"))) == 2

@@ -145,7 +145,7 @@ def test_token_cache_is_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     (tmp_path / "a.csv").write_text("id,title,text,label\n1,Cats,The cats were running,1\n2,Dogs,A dog barks,0\n")
     data = read_labelled(tmp_path / "a.csv")
     first = load_tokens(data)
-    assert (tmp_path / "cache" / f"{data.sha1}.joblib").exists()
+    assert len(list((tmp_path / "cache").glob("*.joblib"))) == 1
     monkeypatch.setattr("review.text.tokenize_parallel", lambda texts: pytest.fail("cache not used"))
     assert load_tokens(data) == first and "cat" in first[0]
 
