@@ -23,7 +23,7 @@ from review.models import AddResult, ImportReport, LabelSet, NewDocument
 from review.readers import DEFAULT_MAX_MB, is_document, read_file
 from review.records import is_record_file, read_labels, read_records
 from review.store import Store, normalise_label
-from review.text import tokenize_many
+from review.text import tokenize_async
 
 Progress = Callable[[int, "int | None"], None]
 """Called with (documents done, total or None when unknown)."""
@@ -387,16 +387,7 @@ def _store_pending(run: _Run) -> None:
 
 def _start_tokens(texts: list[str], n_jobs: int) -> Callable[[], list[str]]:
     """Tokenise `texts`, in worker processes when there are several; returns a getter."""
-    workers = (os.cpu_count() or 1) if n_jobs < 0 else n_jobs
-    if workers <= 1 or len(texts) < 2 * workers:
-        tokens = tokenize_many(texts)
-        return lambda: tokens
-    from joblib.externals.loky import get_reusable_executor
-
-    executor = get_reusable_executor(max_workers=workers)
-    size = -(-len(texts) // workers)
-    futures = [executor.submit(tokenize_many, texts[i : i + size]) for i in range(0, len(texts), size)]
-    return lambda: [t for future in futures for t in future.result()]
+    return tokenize_async(texts, n_jobs)
 
 
 # -- labels file -----------------------------------------------------------

@@ -1,12 +1,15 @@
-"""Tokenisation with spaCy: lower-cased lemmas, computed once at import.
+"""Tokenisation with spaCy: the lower-cased words of a document, computed once at import.
 
-spaCy is used as `spacy.blank("en")` with the lookup lemmatizer from
-spacy-lookups-data, so nothing is downloaded at run time.
+spaCy is used as `spacy.blank("en")` (its English tokenizer; nothing is
+downloaded at run time). Terms are the words as written, lower-cased, without
+punctuation. Lemmas (spacy-lookups-data) were measured and left out: on the
+bench they cost more documents read than they saved (benchmarks/README-ranking.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -19,32 +22,20 @@ MAX_CHARS = 200_000
 
 @lru_cache(maxsize=1)
 def nlp() -> Language:
-    """The shared pipeline: the English tokenizer and lookup lemmas."""
+    """The shared English tokenizer."""
     import spacy
 
     pipeline = spacy.blank("en")
-    try:
-        pipeline.add_pipe("lemmatizer", config={"mode": "lookup"})
-        pipeline.initialize()
-    except (ValueError, OSError):  # spacy-lookups-data missing: tokens only
-        pipeline = spacy.blank("en")
     pipeline.max_length = MAX_CHARS + 1
     return pipeline
 
 
 def _terms(doc: Iterable) -> str:
-    out = []
-    for tok in doc:
-        if tok.is_space or tok.is_punct:
-            continue
-        lemma = (tok.lemma_ or tok.text).lower()
-        if lemma.strip():
-            out.append(lemma)
-    return " ".join(out)
+    return " ".join(tok.lower_ for tok in doc if not (tok.is_space or tok.is_punct))
 
 
 def tokenize(text: str) -> str:
-    """Return the document's terms as one space-separated string of lemmas."""
+    """Return the document's terms as one space-separated string."""
     return _terms(nlp()(text[:MAX_CHARS]))
 
 
@@ -53,12 +44,27 @@ def tokenize_many(texts: Sequence[str], batch_size: int = 256) -> list[str]:
     return [_terms(doc) for doc in nlp().pipe((t[:MAX_CHARS] for t in texts), batch_size=batch_size)]
 
 
+def tokenize_async(texts: Sequence[str], n_jobs: int = -1) -> Callable[[], list[str]]:
+    """Start tokenising in worker processes; the returned function waits for the result.
+
+    Uses joblib's reusable loky executor (one pool for the whole program, so
+    an import can tokenise its next chunk while it stores the last one).
+    Small inputs, or n_jobs=1, are tokenised here and now.
+    """
+    workers = (os.cpu_count() or 1) if n_jobs < 0 else n_jobs
+    if workers <= 1 or len(texts) < 2 * workers:
+        tokens = tokenize_many(texts)
+        return lambda: tokens
+    from joblib.externals.loky import get_reusable_executor
+
+    executor = get_reusable_executor(max_workers=workers)
+    size = -(-len(texts) // workers)
+    futures = [executor.submit(tokenize_many, texts[i : i + size]) for i in range(0, len(texts), size)]
+    return lambda: [t for future in futures for t in future.result()]
+
+
 def tokenize_parallel(texts: Sequence[str], n_jobs: int = -1, chunk: int = 2000) -> list[str]:
-    """Tokenise across processes with joblib; small inputs stay in-process."""
+    """Tokenise across processes; inputs under `chunk` texts stay in this process."""
     if len(texts) < chunk or n_jobs == 1:
         return tokenize_many(texts)
-    from joblib import Parallel, delayed
-
-    parts = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
-    results = Parallel(n_jobs=n_jobs)(delayed(tokenize_many)(p) for p in parts)
-    return [t for part in results for t in part]
+    return tokenize_async(texts, n_jobs)()
