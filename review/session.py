@@ -378,6 +378,11 @@ class ReviewSession:
                                       self._queue_version, reason)
             return
 
+    def keep_lease(self) -> None:
+        """Renew the lease on the document on screen (leases lapse after 10 minutes)."""
+        if self._current is not None:
+            self.store.lease(self._current.document.pk, self.reviewer)
+
     def remaining(self) -> int:
         """Documents still in the queue (the current one included)."""
         return len(self._queue) + (1 if self._current else 0)

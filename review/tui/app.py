@@ -54,6 +54,10 @@ def retrain_every(fit_seconds: float) -> int:
     return min(MAX_RETRAIN_EVERY, math.ceil(fit_seconds / FAST_FIT_SECONDS))
 
 
+LEASE_RENEW_SECONDS = 120
+"""How often the document on screen is claimed again for this reviewer (leases last 10 minutes)."""
+
+
 class ReviewApp(App[None]):
     """Review documents one keystroke at a time while the model retrains behind.
 
@@ -107,6 +111,7 @@ class ReviewApp(App[None]):
             self.prepare_session()
         self._show_status()
         self.set_interval(30, self._show_status)
+        self.set_interval(LEASE_RENEW_SECONDS, self.session.keep_lease)
 
     # -- preparing ---------------------------------------------------------
 

@@ -154,3 +154,13 @@ def test_errors_are_review_errors(filled_store: Store) -> None:
         session.decide(SKIPPED)
     with pytest.raises(ReviewError, match="Nothing left"):
         session.relevant()
+
+
+def test_keep_lease_renews_the_claim_on_the_document_on_screen(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    pk = session.current().document.pk
+    filled_store.db.execute("UPDATE leases SET expires_at = 0")  # as if 10 minutes had passed
+    filled_store.db.conn.commit()
+    assert pk not in filled_store.leased_by_others("bob")
+    session.keep_lease()
+    assert pk in filled_store.leased_by_others("bob")
