@@ -58,6 +58,8 @@ COMBOS: dict[str, tuple[str, tuple[str, ...]]] = {
     "quantci|chm": ("any", ("quantci", "chm")),
 }
 """Candidate suggestions built from rules that draw no sample of their own."""
+KNEE_MARGINS = (0.1, 0.2, 0.3)
+"""Knee with a safety margin: stop once this share more documents than at the knee's stop were read."""
 QUANT_NSTD = (0.5, 1.0, 1.5)
 """Quant variants between Quant (0) and QuantCI (2) on the trade-off curve."""
 
@@ -128,6 +130,12 @@ def evaluate(path: Path, seed: int, target: float) -> dict:
         at = (max if spec[0] == "all" else min)(f.at for f in fired) if ok else None
         stops[combo] = {"target": target, "at": at, "sampled": 0,
                         "recall": None if at is None else float(gain[at - 1]) / total}
+    for margin in KNEE_MARGINS:  # knee, then `margin` more documents read; or chm, whichever first
+        knee, chm = monitor.stops.get("knee"), monitor.stops.get("chm")
+        cands = ([min(n, math.ceil(knee.at * (1 + margin)))] if knee else []) + ([chm.at] if chm else [])
+        at = min(cands) if cands else None
+        stops[f"knee+{margin:.0%}|chm"] = {"target": target, "at": at, "sampled": 0,
+                                          "recall": None if at is None else float(gain[at - 1]) / total}
     for k in QUANT_NSTD:  # Quant with k standard deviations, from the monitor's history
         at = next((int(h["reviewed"]) for h in monitor.history if h["point"] - k * h["sigma"] >= target), None)
         stops[f"quant-{k}sd"] = {"target": target, "at": at, "sampled": 0,

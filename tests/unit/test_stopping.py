@@ -170,3 +170,20 @@ def test_rebuilt_from_served_scores_matches_the_live_monitor() -> None:
     rebuilt = StoppingMonitor(gold.size, target=0.8, rules=["quant"])
     rebuilt.observe(1, order[:200], gold[order[:200]], scores, served_scores=scores[order[:200]])
     assert rebuilt.estimate() == pytest.approx(live.estimate())
+
+
+def test_knee_with_margin_fires_ten_percent_after_the_knee() -> None:
+    import math
+
+    from review.stopping import StoppingMonitor
+
+    n = 2000
+    labels = np.zeros(n, dtype=int)
+    labels[:200] = 1  # a dense start, then nothing relevant: a clear knee
+    monitor = StoppingMonitor(n, target=0.95, rules=("knee", "knee+10"))
+    order = np.arange(1500)
+    monitor.observe(1, order, labels[order], None)
+    knee, margin = monitor.stops["knee"], monitor.stops["knee+10"]
+    assert margin.at == math.ceil(knee.at * 1.1)
+    assert monitor.suggestion().fired and monitor.suggestion().at == margin.at
+    assert "+10 %" in margin.evidence
