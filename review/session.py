@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENGINE_FILE = "engine.joblib"
+ENGINE_SIGNATURE = "engine_signature"
+"""Setting: the corpus signature the saved engine was built from."""
 
 
 @dataclass(frozen=True)
@@ -119,22 +121,26 @@ class ReviewSession:
         try:
             self._tokenise_missing(store)
             pks, tokens, dupes = store.corpus()
+            if not pks:
+                raise ReviewError("The project has no documents yet: add some with `review import FOLDER`.")
+            engine = self._load_engine(store, len(pks))
+            changed = engine is None or engine.n_docs < len(pks)
+            if engine is None:
+                engine = Engine(strategy=self.strategy, mixed_share=self.config.mixed_share,
+                                random_state=self.random_state)
+                engine.load_corpus(tokens)
+            elif engine.n_docs < len(pks):
+                engine.extend_corpus(tokens[engine.n_docs :])
+            if changed:
+                self._save_engine(store, engine, len(pks))
         finally:
             if store is not self.store:
                 store.close()
-        engine = self._load_engine(len(pks))
-        changed = engine is None or engine.n_docs < len(pks)
-        if engine is None:
-            engine = Engine(strategy=self.strategy, mixed_share=self.config.mixed_share, random_state=self.random_state)
-            engine.load_corpus(tokens)
-        elif engine.n_docs < len(pks):
-            engine.extend_corpus(tokens[engine.n_docs :])
-        self.engine = engine
+        # Assigned last: `ready` turns true only once everything a retrain reads is in place.
         self._pks = np.asarray(pks, dtype=np.int64)
         self._row = {pk: i for i, pk in enumerate(pks)}
         self._dupes = np.asarray(dupes, dtype=bool)
-        if changed:
-            self._save_engine()
+        self.engine = engine
 
     @property
     def ready(self) -> bool:
@@ -154,7 +160,8 @@ class ReviewSession:
         folder = self.store.models_dir
         return None if folder is None else folder / ENGINE_FILE
 
-    def _load_engine(self, n_docs: int) -> Engine | None:
+    def _load_engine(self, store: Store, n_docs: int) -> Engine | None:
+        """The saved engine, unless a document it holds was re-imported with new text since."""
         from review.engine import Engine
 
         path = self._engine_path()
@@ -165,14 +172,19 @@ class ReviewSession:
         except (ReviewError, OSError, EOFError, ValueError) as exc:
             log.warning("ignoring saved engine %s: %s", path, exc)
             return None
-        return engine if engine.n_docs <= n_docs else None
+        if engine.n_docs > n_docs:
+            return None
+        if store.setting(ENGINE_SIGNATURE) != store.corpus_signature(engine.n_docs):
+            return None
+        return engine
 
-    def _save_engine(self) -> None:
+    def _save_engine(self, store: Store, engine: Engine, n_docs: int) -> None:
         path = self._engine_path()
-        if path is None or self.engine is None:
+        if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine.save(path)
+        engine.save(path)
+        store.set_setting(ENGINE_SIGNATURE, store.corpus_signature(n_docs))
 
     # -- retraining ----------------------------------------------------------
 
@@ -315,7 +327,8 @@ class ReviewSession:
             return
         hits = [d.pk for d in self.store.search(query, limit=200)]
         if hits:
-            rest = [pk for pk in self._queue if pk not in set(hits)]
+            hit_set = set(hits)
+            rest = [pk for pk in self._queue if pk not in hit_set]
             self._queue = deque(hits + rest)
             self._queue_reason = f"cold start: search results for {query!r} first, then random order"
 
@@ -426,10 +439,15 @@ class ReviewSession:
     def skip(self, note: str | None = None) -> Decision:
         return self.decide(SKIPPED, note)
 
-    def decide_document(self, pk: int, label: str | None, note: str = "") -> Decision:
-        """Label any document directly (from search results or history)."""
-        previous_note = self.latest_note(pk)
-        decision = self.store.record(pk, label, self.reviewer, kind="edit", note=note or previous_note)
+    def decide_document(self, pk: int, label: str | None, note: str | None = None) -> Decision:
+        """Label any document directly (from search results or history); its note and tags stay
+        unless a new note is given."""
+        latest = self.store.latest_entry(pk)
+        decision = self.store.record(
+            pk, label, self.reviewer, kind="edit",
+            note=note if note is not None else (latest.note if latest else ""),
+            tags=latest.tags if latest else (),
+        )
         if label is None:
             self._decided.discard(pk)
         else:
@@ -449,8 +467,9 @@ class ReviewSession:
         last = self.store.last_undoable(self.reviewer)
         if last is None:
             return None
+        latest = self.store.latest_entry(last.doc_pk) or last  # keep notes and tags added since
         entry = self.store.record(last.doc_pk, last.previous_label, self.reviewer, kind="undo", undoes=last.id,
-                                  note=last.note, tags=last.tags)
+                                  note=latest.note, tags=latest.tags)
         if last.previous_label is None:
             self._decided.discard(last.doc_pk)
             if self._current is not None:

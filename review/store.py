@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -55,6 +56,30 @@ class Store:
         self.db = db
         self.path = path
 
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction that takes the write lock up front (BEGIN IMMEDIATE).
+
+        A deferred transaction that reads first cannot wait for the lock: in WAL
+        mode SQLite refuses its first write at once if another connection (a
+        second reviewer, the review screen's loading worker) committed meanwhile.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:  # nested: a savepoint inside the open transaction
+            with self.db.atomic():
+                yield
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"The project database is busy ({exc}); try again in a moment.") from exc
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
     # -- opening -----------------------------------------------------------
 
     @classmethod
@@ -79,6 +104,10 @@ class Store:
             db.execute("PRAGMA synchronous = NORMAL")
             _refuse_newer(db, path)
             migrations.apply(db)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError(f"{path} is locked by another program; try again in a moment.") from exc
+            raise StoreError(f"Cannot open {path}: {exc} (does its folder exist?).") from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} is not a review project database ({exc}).") from exc
         return cls(db, path)
@@ -123,7 +152,7 @@ class Store:
         return None if row is None else json.loads(row[0])
 
     def set_setting(self, key: str, value: Any) -> None:
-        with self.db.atomic():
+        with self._write():
             self.db.execute(
                 "INSERT INTO settings (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -137,13 +166,13 @@ class Store:
 
     def begin_batch(self, source: str) -> int:
         """Start an import batch and return its id."""
-        with self.db.atomic():
+        with self._write():
             cur = self.db.execute("INSERT INTO import_batches (source, started_at) VALUES (?, ?)", [source, now()])
         return int(cur.lastrowid or 0)
 
     def finish_batch(self, batch_id: int, report: ImportReport) -> None:
         """Record an import batch's counts when it ends."""
-        with self.db.atomic():
+        with self._write():
             self.db.execute(
                 "UPDATE import_batches SET finished_at = ?, added = ?, duplicates = ?, unchanged = ?, "
                 "labels_attached = ?, skipped = ?, seconds = ? WHERE id = ?",
@@ -152,7 +181,7 @@ class Store:
             )
 
     def add_import_errors(self, batch_id: int, errors: Iterable[tuple[str, str]]) -> None:
-        with self.db.atomic():
+        with self._write():
             self.db.conn.executemany(
                 "INSERT INTO import_errors (batch_id, path, reason, at) VALUES (?, ?, ?, ?)",
                 [(batch_id, path, reason, now()) for path, reason in errors],
@@ -191,7 +220,7 @@ class Store:
         kept: list[str] = []
         labelled: list[tuple[str, str]] = []
         stamp = now()
-        with self.db.atomic():
+        with self._write():
             for doc in docs:
                 h = content_hash(doc.text)
                 row = self.db.execute(
@@ -203,10 +232,14 @@ class Store:
                     elif self._current_label(row[0]) is not None:
                         kept.append(doc.doc_id)
                     else:
+                        first = self.db.execute(
+                            "SELECT pk FROM documents WHERE content_hash = ? AND duplicate_of IS NULL AND pk != ? "
+                            "LIMIT 1", [h, row[0]]).fetchone()
                         self.db.execute(
                             "UPDATE documents SET title = ?, text = ?, tokens = ?, content_hash = ?, "
-                            "metadata = ?, batch_id = ? WHERE pk = ?",
-                            [doc.title, doc.text, doc.tokens, h, json.dumps(doc.metadata), batch_id, row[0]],
+                            "metadata = ?, batch_id = ?, duplicate_of = ? WHERE pk = ?",
+                            [doc.title, doc.text, doc.tokens, h, json.dumps(doc.metadata), batch_id,
+                             first[0] if first else None, row[0]],
                         )
                         updated += 1
                 else:
@@ -230,7 +263,7 @@ class Store:
 
     def set_tokens(self, pairs: Iterable[tuple[int, str]]) -> None:
         """Store token strings computed after import: (pk, tokens) pairs."""
-        with self.db.atomic():
+        with self._write():
             self.db.conn.executemany("UPDATE documents SET tokens = ? WHERE pk = ?", [(t, pk) for pk, t in pairs])
 
     def untokenised(self, limit: int = 1000) -> list[tuple[int, str]]:
@@ -264,6 +297,15 @@ class Store:
             tokens.append(tok or "")
             dup.append(dof is not None)
         return pks, tokens, dup
+
+    def corpus_signature(self, limit: int) -> str:
+        """A hash of the first `limit` documents' pks and texts: changes when one is re-imported."""
+        import hashlib
+
+        digest = hashlib.sha1()
+        for pk, h in self.db.execute("SELECT pk, content_hash FROM documents ORDER BY pk LIMIT ?", [limit]):
+            digest.update(f"{pk}:{h};".encode())
+        return digest.hexdigest()
 
     def duplicate_pks(self) -> set[int]:
         """Documents that are exact duplicates of an earlier one."""
@@ -349,7 +391,7 @@ class Store:
         labels = self.config().labels
         if label is not None and label not in (*labels.names(), SKIPPED):
             raise ConfigError(f"Unknown label {label!r}: this project's labels are {labels.positive!r} and {labels.negative!r}.")
-        with self.db.atomic():
+        with self._write():
             previous = self._current_label(doc_pk)
             cur = self.db.execute(
                 "INSERT INTO decisions (doc_pk, label, reviewer, decided_at, previous_label, model_version, "
@@ -366,10 +408,11 @@ class Store:
         return _decision(row)
 
     def last_undoable(self, reviewer: str) -> Decision | None:
-        """The reviewer's latest decision that has not been undone, or None."""
+        """The reviewer's latest label change not yet undone whose label the document still has."""
         row = self.db.execute(
             f"SELECT {_DECISION_COLUMNS} FROM decisions d WHERE reviewer = ? AND kind IN ('decide', 'edit') "
-            "AND label IS NOT previous_label "
+            "AND label IS NOT previous_label AND label IS (SELECT l.label FROM decisions l "
+            "WHERE l.doc_pk = d.doc_pk ORDER BY l.id DESC LIMIT 1) "
             "AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id) ORDER BY id DESC LIMIT 1",
             [reviewer],
         ).fetchone()
@@ -417,7 +460,7 @@ class Store:
         Raises:
             ConfigError: a label value is neither of the project's labels nor a common synonym.
         """
-        with self.db.atomic():
+        with self._write():
             return self._attach(pairs, reviewer)
 
     def _attach(self, pairs: Sequence[tuple[str, str]], reviewer: str) -> tuple[int, list[str]]:
@@ -446,7 +489,7 @@ class Store:
 
     def add_sample(self, name: str, pks: Sequence[int]) -> None:
         """Record documents drawn at random for a stopping rule or validation."""
-        with self.db.atomic():
+        with self._write():
             start = self.db.execute("SELECT COUNT(*) FROM samples WHERE name = ?", [name]).fetchone()[0]
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO samples (name, doc_pk, position, drawn_at) VALUES (?, ?, ?, ?)",
@@ -460,14 +503,14 @@ class Store:
         return [r[0] for r in self.db.execute("SELECT DISTINCT name FROM samples ORDER BY name")]
 
     def clear_sample(self, name: str) -> None:
-        with self.db.atomic():
+        with self._write():
             self.db.execute("DELETE FROM samples WHERE name = ?", [name])
 
     def next_model_version(self) -> int:
         return int(self.db.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM models").fetchone()[0])
 
     def record_model(self, version: int, n_labels: int, strategy: str, fit_seconds: float, path: str = "") -> None:
-        with self.db.atomic():
+        with self._write():
             self.db.execute(
                 "INSERT OR REPLACE INTO models (version, created_at, n_labels, strategy, fit_seconds, path) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -484,7 +527,7 @@ class Store:
 
     def save_scores(self, version: int, pks: Sequence[int], scores: Sequence[float], ranks: dict[int, int]) -> None:
         """Replace the stored scores with one model's (ranks: pk -> queue position)."""
-        with self.db.atomic():
+        with self._write():
             self.db.execute("DELETE FROM scores")
             self.db.conn.executemany(
                 "INSERT INTO scores (doc_pk, model_version, score, rank) VALUES (?, ?, ?, ?)",
@@ -498,7 +541,7 @@ class Store:
     def lease(self, doc_pk: int, reviewer: str, seconds: float = 600) -> bool:
         """Claim a document for `reviewer`; False if another reviewer holds it."""
         stamp = datetime.now(timezone.utc).timestamp()
-        with self.db.atomic():
+        with self._write():
             self.db.execute("DELETE FROM leases WHERE expires_at < ?", [stamp])
             row = self.db.execute("SELECT reviewer FROM leases WHERE doc_pk = ?", [doc_pk]).fetchone()
             if row is not None and row[0] != reviewer:
@@ -510,7 +553,7 @@ class Store:
         return True
 
     def release(self, reviewer: str, doc_pk: int | None = None) -> None:
-        with self.db.atomic():
+        with self._write():
             if doc_pk is None:
                 self.db.execute("DELETE FROM leases WHERE reviewer = ?", [reviewer])
             else:

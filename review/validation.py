@@ -54,7 +54,8 @@ class Validation:
 
 
 def _undecided_unique(store: Store) -> list[int]:
-    decided = set(store.current_labels())
+    # Skipped documents are unreviewed: they may hide exactly what the test looks for.
+    decided = {pk for pk, label in store.current_labels().items() if label != SKIPPED}
     pks, _, dupes = store.corpus()
     return [pk for pk, dup in zip(pks, dupes) if not dup and pk not in decided]
 

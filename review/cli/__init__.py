@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,11 @@ def friendly_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except ReviewError as exc:
             raise click.ClickException(exc.message) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+        except sqlite3.Error as exc:
+            raise click.ClickException(f"The project database failed: {exc}") from None
         except KeyboardInterrupt:
             raise click.ClickException("Interrupted. Everything committed so far is kept; run the command again to go on.") from None
 

@@ -15,35 +15,41 @@ from review.models import GOALS, STRATEGIES, LabelSet
 
 @click.command()
 @db_option
-@click.option("--labels", default="relevant,not relevant", show_default=True,
-              help="The two label names, the one you look for first (e.g. positive,negative).")
-@click.option("--goal", type=click.Choice(GOALS), default="find-all", show_default=True,
-              help="find-all: every relevant document (relevance first); train-classifier: the best model per label (uncertainty first).")
+@click.option("--labels", default=None,
+              help="The two label names, the one you look for first (default: relevant,not relevant).")
+@click.option("--goal", type=click.Choice(GOALS), default=None,
+              help="find-all (default): every relevant document, relevance first; train-classifier: the best model per label, uncertainty first.")
 @click.option("--strategy", type=click.Choice(STRATEGIES), default=None, help="Override the goal's default strategy.")
 @click.option("--target-recall", type=click.FloatRange(0.5, 1.0, max_open=True), default=None,
               help="Recall the stop suggestion aims for (default 0.95).")
 @click.option("--confidence", type=click.FloatRange(0.5, 1.0, max_open=True), default=None,
               help="Confidence the stop suggestion must have (default 0.95).")
 @friendly_errors
-def init(db_path: Path, labels: str, goal: str, strategy: str | None,
+def init(db_path: Path, labels: str | None, goal: str | None, strategy: str | None,
          target_recall: float | None, confidence: float | None) -> None:
-    """Create a project database, or change an existing project's settings."""
-    names = [n.strip() for n in labels.split(",")]
-    if len(names) != 2:
-        raise ConfigError("--labels takes exactly two names separated by a comma, e.g. positive,negative.")
+    """Create a project database, or change an existing project's settings (only those given)."""
     store = open_store(db_path, create=True)
     config = store.config()
-    new_labels = LabelSet(names[0], names[1])
-    if new_labels != config.labels and store.has_decisions():
-        raise ConfigError("This project already has decisions; its labels cannot change.")
-    config.labels, config.goal, config.strategy = new_labels, goal, strategy
+    if labels is not None:
+        names = [n.strip() for n in labels.split(",")]
+        if len(names) != 2:
+            raise ConfigError("--labels takes exactly two names separated by a comma, e.g. positive,negative.")
+        new_labels = LabelSet(names[0], names[1])
+        if new_labels != config.labels and store.has_decisions():
+            raise ConfigError("This project already has decisions; its labels cannot change.")
+        config.labels = new_labels
+    if goal is not None:
+        config.goal = goal
+    if strategy is not None:
+        config.strategy = strategy
     if target_recall is not None:
         config.target_recall = target_recall
     if confidence is not None:
         config.confidence = confidence
     store.save_config(config)
-    click.echo(f"Project {db_path}: labels {names[0]!r} / {names[1]!r}, goal {goal}, "
-               f"strategy {config.effective_strategy()}.")
+    click.echo(f"Project {db_path}: labels {config.labels.positive!r} / {config.labels.negative!r}, "
+               f"goal {config.goal}, strategy {config.effective_strategy()}, target recall "
+               f"{config.target_recall:.0%} at {config.confidence:.0%} confidence.")
 
 
 @click.command(name="import")
@@ -78,7 +84,7 @@ def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None,
         click.echo(f"  skipped {path}: {reason}", err=True)
     if len(report.skipped) > 50:
         click.echo(f"  … and {len(report.skipped) - 50} more (see `review status`).", err=True)
-    if report.added + report.duplicates + report.labels_attached + report.unchanged == 0:
+    if report.added + report.updated + report.duplicates + report.labels_attached + report.unchanged == 0:
         raise click.ClickException("Nothing was imported.")
 
 
