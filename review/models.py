@@ -24,14 +24,6 @@ class LabelSet:
     def names(self) -> tuple[str, str]:
         return (self.positive, self.negative)
 
-    def to_int(self, label: str | None) -> int | None:
-        """1 for the positive label, 0 for the negative one, None otherwise."""
-        if label == self.positive:
-            return 1
-        if label == self.negative:
-            return 0
-        return None
-
 
 @dataclass(frozen=True)
 class Document:

@@ -502,10 +502,6 @@ class Store:
     def sample_names(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT DISTINCT name FROM samples ORDER BY name")]
 
-    def clear_sample(self, name: str) -> None:
-        with self._write():
-            self.db.execute("DELETE FROM samples WHERE name = ?", [name])
-
     def next_model_version(self) -> int:
         return int(self.db.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM models").fetchone()[0])
 
