@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,6 +74,27 @@ class Progress:
     """Relevant found after each decision, in log order (one entry per decided document)."""
 
 
+@dataclass
+class _Tally:
+    """The running state behind `ReviewSession.progress` (the log is append-only)."""
+
+    last_id: int = 0
+    state: dict[int, str | None] = field(default_factory=dict)
+    counts: Counter[str | None] = field(default_factory=Counter)
+    curve: list[int] = field(default_factory=list)
+
+    def add(self, doc_pk: int, label: str | None, positive: str, negative: str) -> None:
+        self.counts[self.state.get(doc_pk)] -= 1
+        self.counts[label] += 1
+        self.state[doc_pk] = label
+        reviewed = self.counts[positive] + self.counts[negative]
+        del self.curve[reviewed:]  # an undo shortens the curve
+        if reviewed > len(self.curve):
+            self.curve.append(self.counts[positive])
+        elif self.curve:
+            self.curve[-1] = self.counts[positive]
+
+
 class ReviewSession:
     """One reviewer's session over a project database.
 
@@ -103,6 +124,7 @@ class ReviewSession:
         self._validation_pending: set[int] = set()
         self._unsaved_ranking: tuple[Ranking, list[int]] | None = None
         self._unique_total: int | None = None
+        self._tally = _Tally()
         self._tracker = RecallTracker(self.config.target_recall, self.config.confidence)
         self._load_saved_queue()
 
@@ -513,27 +535,20 @@ class ReviewSession:
     # -- numbers -------------------------------------------------------------
 
     def progress(self) -> Progress:
+        """Counts and the gain curve, read incrementally from the append-only log."""
+        tally = self._tally
         positive, negative = self.config.labels.positive, self.config.labels.negative
-        state: dict[int, str | None] = {}
-        counts: Counter[str | None] = Counter()
-        curve: list[int] = []
-        for entry in self.store.iter_log():
-            counts[state.get(entry.doc_pk)] -= 1
-            counts[entry.label] += 1
-            state[entry.doc_pk] = entry.label
-            reviewed = counts[positive] + counts[negative]
-            del curve[reviewed:]
-            if reviewed > len(curve):
-                curve.append(counts[positive])
-            elif curve:
-                curve[-1] = counts[positive]
+        for entry in self.store.iter_log(after_id=tally.last_id):
+            tally.add(entry.doc_pk, entry.label, positive, negative)
+            tally.last_id = entry.id
+        counts = tally.counts
         return Progress(
             reviewed=counts[positive] + counts[negative],
             total=self.unique_documents(),
             relevant=counts[positive],
             not_relevant=counts[negative],
             skipped=counts[SKIPPED],
-            gain_curve=tuple(curve),
+            gain_curve=tuple(tally.curve),
         )
 
     def recall_summary(self) -> RecallSummary | None:

@@ -438,9 +438,9 @@ class Store:
             args.append(limit)
         return [_decision(r) for r in self.db.execute(sql, args)]
 
-    def iter_log(self) -> Iterator[Decision]:
-        """The whole log, oldest first."""
-        for row in self.db.execute(f"SELECT {_DECISION_COLUMNS} FROM decisions ORDER BY id"):
+    def iter_log(self, after_id: int = 0) -> Iterator[Decision]:
+        """The log, oldest first (only the entries after `after_id` if given)."""
+        for row in self.db.execute(f"SELECT {_DECISION_COLUMNS} FROM decisions WHERE id > ? ORDER BY id", [after_id]):
             yield _decision(row)
 
     def latest_entries(self) -> dict[int, Decision]:

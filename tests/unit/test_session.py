@@ -164,3 +164,14 @@ def test_keep_lease_renews_the_claim_on_the_document_on_screen(filled_store: Sto
     assert pk not in filled_store.leased_by_others("bob")
     session.keep_lease()
     assert pk in filled_store.leased_by_others("bob")
+
+
+def test_progress_reads_only_new_entries_and_matches_a_fresh_count(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    for i in range(6):
+        (session.relevant if i % 2 else session.not_relevant)()
+        session.progress()
+    session.undo()
+    other = ReviewSession(filled_store, "bob")  # counts the whole log from scratch
+    assert session.progress() == other.progress()
+    assert session.progress().reviewed == 5
