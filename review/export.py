@@ -20,10 +20,12 @@ HISTORY_COLUMNS = (
 
 
 def decision_rows(store: Store, include_undecided: bool = False) -> Iterator[dict[str, object]]:
-    """One row per decided document (duplicates inherit their original's label).
+    """One row per decided or annotated document (duplicates inherit their original's label).
 
-    With `include_undecided`, every other document follows with its latest
-    model score and the label the model predicts (score >= 0.5: positive).
+    An undecided document with a note or tags is exported too (label empty),
+    so no note is lost. With `include_undecided`, every other document follows
+    with its latest model score and the label the model predicts (score >= 0.5:
+    positive).
     """
     labels = store.config().labels
     latest = store.latest_entries()
@@ -46,6 +48,8 @@ def decision_rows(store: Store, include_undecided: bool = False) -> Iterator[dic
             )
             if entry.score is not None:
                 row.update(score=f"{entry.score:.6f}", rank=entry.rank or "", model_version=entry.model_version or "")
+        elif entry is not None and (entry.note or entry.tags):
+            row.update(note=entry.note, tags=";".join(entry.tags))
         elif not include_undecided:
             continue
         if score is not None:

@@ -60,3 +60,14 @@ def test_history_keeps_every_entry_including_undo(filled_store: Store) -> None:
     rows = _rows(s, history=True)
     assert [(r["kind"], r["label"], r["previous_label"]) for r in rows] == [("decide", "relevant", ""), ("undo", "", "relevant")]
     assert rows[1]["undoes"] == str(d.id)
+
+
+def test_a_note_on_an_undecided_document_is_exported(filled_store: Store) -> None:
+    s = filled_store
+    s.record(1, "relevant", "ann")
+    s.record(3, None, "ann", kind="edit", note="ask counsel", tags=["hold"])
+    rows = _rows(s)
+    assert [(r["id"], r["label"], r["note"], r["tags"]) for r in rows] == [
+        ("d000", "relevant", "", ""), ("d002", "", "ask counsel", "hold")]
+    everything = {r["id"]: r for r in _rows(s, include_undecided=True)}
+    assert everything["d002"]["note"] == "ask counsel" and everything["d002"]["label"] == ""
