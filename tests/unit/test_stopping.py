@@ -187,3 +187,26 @@ def test_knee_with_margin_fires_ten_percent_after_the_knee() -> None:
     assert margin.at == math.ceil(knee.at * 1.1)
     assert monitor.suggestion().fired and monitor.suggestion().at == margin.at
     assert "+10 %" in margin.evidence
+
+
+def test_relaxed_tail_test_fires_where_its_pvalue_first_drops_below_six_alpha() -> None:
+    from review.stopping import CHM_RELAX
+
+    gold, order = _collection(n=600, n_rel=30, seed=3, sep=3.0)
+    monitor = StoppingMonitor(gold.size, target=0.9, confidence=0.95, rules=("chm", "chm-relaxed"))
+    _run(monitor, gold, order, batch=600)  # one observe: every grid point is checked
+    relaxed, strict = monitor.stops["chm-relaxed"], monitor.stops["chm"]
+    assert relaxed.at <= strict.at
+    gain = np.cumsum(gold[order])
+    stride = max(1, gold.size // 100)
+    checked = [s for s in range(2, gold.size + 1) if s % stride == 0 or s == gold.size]
+    first = next(s for s in checked if rc.ranked_tail_pvalue(gain[:s], gold.size, 0.9, stride) < CHM_RELAX * 0.05)
+    assert relaxed.at == first
+    assert "p = " in relaxed.evidence and "< 0.30" in relaxed.evidence
+
+
+def test_the_suggestion_relaxes_the_tail_test_only_at_high_targets() -> None:
+    assert default_rule(0.95) == ("any", ("knee+10", "chm-relaxed"))
+    assert default_rule(0.99) == default_rule(0.95)
+    assert default_rule(0.8) == ("any", ("knee+10", "chm"))
+    assert StoppingMonitor(500, target=0.8).default == default_rule(0.8)
