@@ -33,6 +33,7 @@ RoundHook = Callable[[int, np.ndarray, np.ndarray, np.ndarray], "bool | None"]
 """Called after each batch with (step, reviewed rows in order, their gold labels,
 current scores for all rows); a truthy return stops the simulation (stopping rules)."""
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
 LABEL_COLUMNS = ("label", "label_included", "included")
 TEXT_COLUMNS = ("text", "abstract")
 TOKEN_CACHE_VERSION = 1
@@ -97,13 +98,17 @@ class SimulationRun:
 
 
 def read_labelled(path: Path) -> LabelledData:
-    """Read a CSV or JSONL with id, title, text (or abstract) and label (or label_included/included).
+    """Read a CSV or JSONL with id, title, text (or abstract) and label (or label_included/included),
+    or a project database (see `read_project`).
 
     Raises:
         SimulationError: Unreadable file, missing columns or labels other than 0/1.
     """
     path = Path(path)
     try:
+        with path.open("rb") as fh:
+            if fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
+                return read_project(path)
         raw = path.read_bytes()
     except OSError as exc:
         raise SimulationError(f"Cannot read {path}: {exc.strerror or exc}") from exc
@@ -131,6 +136,47 @@ def read_labelled(path: Path) -> LabelledData:
         labels=np.asarray(labels, dtype=int),
         sha1=hashlib.sha1(raw).hexdigest(),
     )
+
+
+def read_project(path: Path) -> LabelledData:
+    """A project database's decided documents, with its decisions as the gold labels.
+
+    Documents whose latest decision is the project's positive label count as
+    relevant, the negative label as not; undecided and skipped documents and
+    exact duplicates are left out (they have no gold label). Rows follow the
+    import order.
+
+    Raises:
+        SimulationError: Not a project database, or no relevant or no
+            not-relevant decision in it.
+    """
+    from review.errors import StoreError
+    from review.store import Store
+
+    try:
+        store = Store.open(path, create=False)
+    except StoreError as exc:
+        raise SimulationError(str(exc)) from exc
+    try:
+        names = store.config().labels
+        current = store.current_labels()
+        ids, titles, texts, labels, digest = [], [], [], [], hashlib.sha1()
+        for doc in store.iter_documents():
+            label = current.get(doc.pk)
+            if doc.duplicate_of is not None or label not in names.names():
+                continue
+            ids.append(doc.doc_id)
+            titles.append(doc.title)
+            texts.append(doc.text)
+            labels.append(1 if label == names.positive else 0)
+            digest.update(f"{doc.doc_id}\0{doc.content_hash}\0".encode())
+    finally:
+        store.close()
+    gold = np.asarray(labels, dtype=int)
+    if gold.sum() == 0 or gold.sum() == gold.size:
+        raise SimulationError(f"{path} needs at least one {names.positive!r} and one {names.negative!r} decision "
+                              f"to simulate with (it has {int(gold.sum())} and {int(gold.size - gold.sum())}).")
+    return LabelledData(ids=ids, titles=titles, texts=texts, labels=gold, sha1=digest.hexdigest())
 
 
 def _csv_records(text: str) -> list[dict]:

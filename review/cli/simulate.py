@@ -93,7 +93,9 @@ def simulate(data: Path, goal: str, strategy: str | None, seed: int, seeds_text:
     """Replay a review of DATA with its gold labels, using the review screen's engine.
 
     DATA is a CSV or JSONL with id, title, text (or abstract) and label (or
-    label_included / included; 1 = relevant). The run goes on until every
+    label_included / included; 1 = relevant), or a project database: its
+    decided documents, with the decisions as gold labels (undecided, skipped
+    and duplicate documents are left out). The run goes on until every
     relevant document is found or --max-docs. With --json it prints one object
     (n_docs, n_rel, n80, n95, n100, wss95, rrf10, wall_s, retrains,
     mean_retrain_s, ...); with --seeds an object {"runs": [...], "summary":

@@ -191,3 +191,31 @@ def test_bench_collection_reaches_full_recall(monkeypatch: pytest.MonkeyPatch, t
     m = run.metrics(gold)
     assert run.stopped == "all-found" and m["n_rel"] == 20
     assert m["wss95"] > 0.3  # random order gives about 0
+
+
+def test_a_project_database_is_simulated_on_its_decided_documents(tmp_path: Path) -> None:
+    from review.models import NewDocument
+    from review.store import Store
+
+    store = Store.open(tmp_path / "p.db")
+    store.add_documents([NewDocument(f"d{i}", f"title {i}", f"text number {i}") for i in range(6)]
+                        + [NewDocument("dup", "title 0", "text number 0")])
+    for pk, label in [(1, "relevant"), (2, "relevant"), (3, "relevant"), (4, "skipped"), (2, "not relevant")]:
+        store.record(pk, label, "ann")
+    store.close()
+    data = read_labelled(tmp_path / "p.db")
+    # the latest entry wins (d1 was relabelled); d3 skipped, d4/d5 undecided and the duplicate are left out
+    assert data.ids == ["d0", "d1", "d2"] and data.labels.tolist() == [1, 0, 1]
+    assert data.texts[1] == "text number 1"
+
+
+def test_a_project_database_without_both_labels_is_refused(tmp_path: Path) -> None:
+    from review.models import NewDocument
+    from review.store import Store
+
+    store = Store.open(tmp_path / "p.db")
+    store.add_documents([NewDocument(f"d{i}", f"t{i}", f"x{i}") for i in range(3)])
+    store.record(1, "relevant", "ann")
+    store.close()
+    with pytest.raises(SimulationError, match="at least one 'relevant' and one 'not relevant'"):
+        read_labelled(tmp_path / "p.db")
