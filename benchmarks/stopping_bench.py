@@ -58,7 +58,7 @@ COMBOS: dict[str, tuple[str, tuple[str, ...]]] = {
     "quantci|chm": ("any", ("quantci", "chm")),
 }
 """Candidate suggestions built from rules that draw no sample of their own."""
-KNEE_MARGINS = (0.1, 0.2, 0.3)
+KNEE_MARGINS = (0.1, 0.2, 0.3, 0.5)
 """Knee with a safety margin: stop once this share more documents than at the knee's stop were read."""
 QUANT_NSTD = (0.5, 1.0, 1.5)
 """Quant variants between Quant (0) and QuantCI (2) on the trade-off curve."""

@@ -22,7 +22,8 @@ scores for `quantwin`):
 - `chm p<a`: Callaghan & Muller-Hansen's test on the ranked tail taken as random
   (the shipped `chm` rule uses a = 0.05); the tail of a ranking is richer than
   a random sample, so a larger a may still be safe.
-- `knee+10 | chm p<a`: the shipped suggestion (a = 0.05) and the same with a larger a.
+- `knee+10 | chm p<a`: the session-1 suggestion (a = 0.05) and the same with a larger a.
+- `knee+m`, `knee+m | chm p<0.3`: the knee rule with other safety margins.
 - `rate form`: a point process on the review order (after Stevenson &
   Bin-Hezam, TOIS 2024): a rate lambda(x) of relevant documents at position x
   (exponential a*exp(-bx), hyperbolic a/(1+bx) or power a*x^-b) fitted by
@@ -118,11 +119,11 @@ def stop_chm(led: Ledger, curve: tuple[np.ndarray, np.ndarray], alpha: float) ->
     return int(at[hit[0]]) if hit.size else led.n
 
 
-def stop_knee10(led: Ledger, rho: np.ndarray) -> int:
-    """The shipped `knee+10`: Cormack & Grossman's knee rule, then 10 % more documents."""
+def stop_knee(led: Ledger, rho: np.ndarray, margin: float = 0.1) -> int:
+    """Cormack & Grossman's knee rule, then `margin` more documents (the shipped `knee+10` is 0.1)."""
     found = np.concatenate([[0], led.gain])
     hit = np.flatnonzero((rho >= rc.KNEE_BASE - np.minimum(found, rc.KNEE_CAP)) & (rho > 0))
-    return min(led.n, math.ceil(int(hit[0]) * 1.1)) if hit.size else led.n
+    return min(led.n, math.ceil(int(hit[0]) * (1 + margin))) if hit.size else led.n
 
 
 def stop_dry(led: Ledger, beta: float, minimum: int) -> int:
@@ -196,7 +197,11 @@ def main() -> None:
         for alpha in (0.05, 0.1, 0.2, 0.3, 0.5):
             stops.setdefault(f"chm p<{alpha:g}", []).append((led, stop_chm(led, chm, alpha)))
             stops.setdefault(f"knee+10 | chm p<{alpha:g}", []).append(
-                (led, min(stop_knee10(led, rho), stop_chm(led, chm, alpha))))
+                (led, min(stop_knee(led, rho), stop_chm(led, chm, alpha))))
+        for margin in (0.0, 0.1, 0.2, 0.3, 0.5):
+            stops.setdefault(f"knee+{margin:.0%}", []).append((led, stop_knee(led, rho, margin)))
+            stops.setdefault(f"knee+{margin:.0%} | chm p<0.3", []).append(
+                (led, min(stop_knee(led, rho, margin), stop_chm(led, chm, 0.3))))
         for c in (6, 10, 15, 20, 30, 50):
             stops.setdefault(f"rho>={c}", []).append((led, stop_rho(led, rho, c)))
         for beta in (0.5, 0.8, 1.0, 1.3):
