@@ -36,6 +36,15 @@ LOW_PREVALENCE = (
 )
 
 
+ASREVIEW_N95_SEEDS_1_5 = {
+    "sr_cohen2006_adhd": 232.8, "sr_cohen2006_ppi": 679.4, "sr_kitchenham2010": 479.0,
+    "sr_nagtegaal2019": 438.0, "news20_scimed": 607.0, "legal_cuad_change_of_control": 772.2,
+}
+"""ASReview elas_u4 mean n95 over seeds 1-5 (asreview_peer.py runs, as in README-ranking.md).
+Used as the denominator for any seeds when the per-seed JSON files are not present:
+ASReview's seed-to-seed sd is 2-24, so seeds 6-10 of ours are compared to these too."""
+
+
 def peer_n95(seeds: list[int], bench: Path = BENCH) -> dict[str, float]:
     """ASReview's mean n95 per collection over `seeds`.
 
@@ -51,6 +60,7 @@ def peer_n95(seeds: list[int], bench: Path = BENCH) -> dict[str, float]:
             m = re.match(r"([\d.]+)", cells[6])
             if m:
                 out[cells[0][:-4]] = float(m.group(1))
+    out.update(ASREVIEW_N95_SEEDS_1_5)
     for name in list(out):
         files = [PEER_RUNS / f"{name}.seed{s}.json" for s in seeds]
         if all(f.exists() for f in files):
@@ -82,21 +92,45 @@ def surface_tokens(name: str, titles: list[str], texts: list[str]) -> list[str]:
     return tokens
 
 
+TITLE_DISTINCT_SHARE = 0.5
+"""--tokens title2auto doubles titles only when at least this share of the non-empty titles are
+distinct: titles shared by many rows (CUAD clauses carry their contract's file name, 6 % distinct)
+name a source, not the row's content."""
+
+
 def collection_tokens(name: str, kind: str) -> tuple[list[str], np.ndarray]:
     """Tokens of a bench collection: "lemma" (review.text, what the product stores) or "surface"."""
     labelled = read_labelled(BENCH / f"{name}.csv")
     if kind == "surface":
         return surface_tokens(name, labelled.titles, labelled.texts), labelled.labels
-    return load_tokens(labelled), labelled.labels
+    tokens = load_tokens(labelled)
+    titled = [t for t in labelled.titles if t.strip()]
+    distinct = len(set(titled)) / max(len(titled), 1)
+    if kind == "title2" or (kind == "title2auto" and distinct >= TITLE_DISTINCT_SHARE):
+        # the title's terms once more in front (the store keeps no title boundary)
+        from review.text import tokenize_many
+
+        tokens = [f"{t} {x}" if t else x for t, x in zip(tokenize_many(labelled.titles), tokens)]
+    return tokens, labelled.labels
+
+
+_MATRICES: dict[tuple, object] = {}
+"""In-process cache of fitted vectorisers by (collection tokens id, vectoriser params)."""
 
 
 def run_one(tokens: list[str], gold: np.ndarray, seed: int, params: dict, batch: str) -> dict:
+    from review.ranker import VECTORIZER_PARAMS
+
     params = dict(params)
     strategy = params.pop("strategy", "relevance")
     batch = str(params.pop("batch", batch))
     start = time.perf_counter()
     engine = Engine(strategy=strategy, random_state=seed, **params)
-    engine.load_corpus(tokens)
+    key = (id(tokens), json.dumps({k: v for k, v in params.items() if k in VECTORIZER_PARAMS}, sort_keys=True))
+    if key not in _MATRICES:
+        engine.load_corpus(tokens)
+        _MATRICES[key] = engine._vectorizer
+    engine._vectorizer = _MATRICES[key]  # type: ignore[assignment]
     run = simulate(engine, gold, default_priors(gold, seed), batch=batch)
     metrics = run.metrics(gold)
     metrics["wall_s"] = time.perf_counter() - start
@@ -135,13 +169,16 @@ def sentiment_curves(seeds: list[int], params: dict, batch: str, kind: str = "le
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--collections", default=",".join(LOW_PREVALENCE[:4]))
+    parser.add_argument("--collections", default=",".join(LOW_PREVALENCE[:4]), help='comma-separated, or "all" (six)')
     parser.add_argument("--seeds", default="1-3")
     parser.add_argument("--batch", default="autotar")
     parser.add_argument("--grid", default="[{}]", help="JSON list of parameter dicts")
     parser.add_argument("--verbose", action="store_true", help="also print n95 per seed")
-    parser.add_argument("--tokens", choices=("lemma", "surface"), default="lemma",
-                        help="lemma: review.text tokens (the product); surface: lower-cased words, no lemmas")
+    parser.add_argument("--tokens", choices=("lemma", "surface", "title2", "title2auto"), default="lemma",
+                        help="lemma: review.text tokens (the product; lower-cased words since Nov 2026); "
+                             "surface: tune_ranker's own lower-cased spaCy words; title2: review.text tokens "
+                             "with the title's terms counted twice; title2auto: the same only when most "
+                             "titles are distinct (TITLE_DISTINCT_SHARE)")
     parser.add_argument("--sentiment", action="store_true", help="learning curves on the sentiment collections")
     args = parser.parse_args()
     if args.sentiment:
@@ -152,7 +189,8 @@ def main() -> None:
     seeds = parse_seeds(args.seeds)
     peer = peer_n95(seeds)
     data = {}
-    for name in args.collections.split(","):
+    names = LOW_PREVALENCE if args.collections == "all" else args.collections.split(",")
+    for name in names:
         data[name] = collection_tokens(name, args.tokens)
     for params in grid:
         ratios, walls, cells = [], [], []

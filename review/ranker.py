@@ -9,8 +9,8 @@ Two estimators live here:
   new terms are appended as new columns and the IDF weights are recomputed from
   the updated document frequencies. Column indices never change once assigned,
   so a model fitted before an extension still scores the extended matrix.
-- `Ranker` is a logistic regression over such a matrix. `score` returns
-  P(positive) as a 1-D array.
+- `Ranker` is a logistic regression over such a matrix (optionally a linear
+  SVM, or the average of both). `score` returns P(positive) as a 1-D array.
 
 Both follow scikit-learn's estimator conventions: `__init__` stores
 hyperparameters only, `fit` returns `self`, fitted attributes end in `_`.
@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
+from sklearn.svm import LinearSVC
 
 MATRIX_CACHE_VERSION = 1
 """Bumped when the weighting changes, so stale simulation caches are rebuilt."""
@@ -188,12 +189,22 @@ class Ranker(BaseEstimator):
     """Logistic regression over TF-IDF rows; `score` gives P(positive).
 
     Args:
-        C: Inverse regularisation strength.
+        C: Inverse regularisation strength (of the logistic regression).
         class_weight: "balanced" or None (see benchmarks/README-ranking.md).
         balance_ratio: With class_weight="balanced", the positives' total weight
-            is this many times the negatives' (1.0 = equal totals).
+            is this many times the negatives' (1.0 = equal totals; by total
+            sample weight when sample weights are given).
         max_iter: Solver iteration cap.
         random_state: Seed for the solver's randomness.
+        model: "lr" (the default), "svm" (a linear SVM, as ASReview's elas_u4) or
+            "lr+svm" (the mean of both models' decision values, each z-scored
+            over the training rows; the result is still one linear model, so
+            `coef_` and explanations work unchanged). With "svm" the score is
+            the logistic of the SVM margin: an order, not a probability.
+        svm_C: The SVM's C ("svm", "lr+svm"; elas_u4 uses 0.11).
+        svm_loss: The SVM's loss, "squared_hinge" (elas_u4) or "hinge".
+        svm_presumed: False leaves the rows `fit` is told are presumed
+            negatives out of the SVM (the logistic regression keeps them).
     """
 
     def __init__(
@@ -203,15 +214,30 @@ class Ranker(BaseEstimator):
         balance_ratio: float = 1.0,
         max_iter: int = 1000,
         random_state: int | None = None,
+        model: str = "lr",
+        svm_C: float = 0.1,
+        svm_loss: str = "squared_hinge",
+        svm_presumed: bool = True,
     ) -> None:
         self.C = C
         self.class_weight = class_weight
         self.balance_ratio = balance_ratio
         self.max_iter = max_iter
         self.random_state = random_state
+        self.model = model
+        self.svm_C = svm_C
+        self.svm_loss = svm_loss
+        self.svm_presumed = svm_presumed
 
-    def fit(self, X: sp.spmatrix, y: np.ndarray, sample_weight: np.ndarray | None = None) -> Ranker:
+    def fit(
+        self, X: sp.spmatrix, y: np.ndarray, sample_weight: np.ndarray | None = None,
+        presumed: np.ndarray | None = None,
+    ) -> Ranker:
         """Fit on rows `X` with labels `y` (1 positive, 0 negative).
+
+        Args:
+            presumed: Optional bool mask of rows that are presumed (not reviewed)
+                negatives; with `svm_presumed=False` the SVM leaves them out.
 
         Returns:
             self, with `coef_` (1-D), `intercept_` (float) and `n_features_in_`.
@@ -220,27 +246,59 @@ class Ranker(BaseEstimator):
         # fit on the columns these rows use; the others get 0 anyway (bincount: np.unique is slow here)
         used = np.flatnonzero(np.bincount(X.indices, minlength=X.shape[1]))
         y = np.asarray(y, dtype=int)
-        class_weight = self.class_weight
-        if class_weight == "balanced":
-            n_pos, n_neg = max(int(y.sum()), 1), max(int((y == 0).sum()), 1)
-            total = len(y)
-            class_weight = {1: self.balance_ratio * total / (n_pos * (1 + self.balance_ratio)),
-                            0: total / (n_neg * (1 + self.balance_ratio))}
-        clf = LogisticRegression(
-            C=self.C,
-            class_weight=class_weight,
-            solver="liblinear",
-            dual=True,  # n_samples << n_features: the dual is 5-10x faster here (README-ranking.md)
-            max_iter=self.max_iter,
-            random_state=self.random_state,
-        )
-        clf.fit(X[:, used], y, sample_weight=sample_weight)
+        Xu = X[:, used]
+        if self.model not in ("lr", "svm", "lr+svm"):
+            raise ValueError(f"model must be 'lr', 'svm' or 'lr+svm', not {self.model!r}")
+        parts = []
+        if self.model in ("lr", "lr+svm"):
+            parts.append(LogisticRegression(
+                C=self.C,
+                class_weight=self._class_weight(y, sample_weight),
+                solver="liblinear",
+                dual=True,  # n_samples << n_features: the dual is 5-10x faster here (README-ranking.md)
+                max_iter=self.max_iter,
+                random_state=self.random_state,
+            ).fit(Xu, y, sample_weight=sample_weight))
+        if self.model in ("svm", "lr+svm"):
+            rows = slice(None)
+            if not self.svm_presumed and presumed is not None and np.any(presumed):
+                rows = np.flatnonzero(~np.asarray(presumed, dtype=bool))
+            sw = None if sample_weight is None else np.asarray(sample_weight)[rows]
+            parts.append(LinearSVC(
+                C=self.svm_C,
+                loss=self.svm_loss,
+                class_weight=self._class_weight(y[rows], sw),
+                dual=True,
+                max_iter=self.max_iter,
+                random_state=self.random_state,
+            ).fit(Xu[rows], y[rows], sample_weight=sw))
+        w = np.zeros(Xu.shape[1])
+        b = 0.0
+        for clf in parts:
+            cw, cb = clf.coef_.ravel(), float(clf.intercept_[0])
+            if len(parts) > 1:
+                # average of z-scored decision values (z over the training rows): still one linear model
+                z = np.asarray(Xu @ cw).ravel() + cb
+                sd = float(z.std()) or 1.0
+                cw, cb = cw / sd, (cb - float(z.mean())) / sd
+            w += cw / len(parts)
+            b += cb / len(parts)
         coef = np.zeros(X.shape[1])
-        coef[used] = clf.coef_.ravel()
+        coef[used] = w
         self.coef_ = coef
-        self.intercept_ = float(clf.intercept_[0])
+        self.intercept_ = b
         self.n_features_in_ = int(X.shape[1])
         return self
+
+    def _class_weight(self, y: np.ndarray, sample_weight: np.ndarray | None) -> str | dict | None:
+        """`balanced`: positives' total (sample) weight is balance_ratio times the negatives'."""
+        if self.class_weight != "balanced":
+            return self.class_weight
+        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        n_pos, n_neg = max(float(w[y == 1].sum()), 1e-12), max(float(w[y == 0].sum()), 1e-12)
+        total = float(w.sum())
+        return {1: self.balance_ratio * total / (n_pos * (1 + self.balance_ratio)),
+                0: total / (n_neg * (1 + self.balance_ratio))}
 
     def decision_function(self, X: sp.spmatrix) -> np.ndarray:
         """The linear score of each row; extra columns beyond the fitted ones are ignored."""

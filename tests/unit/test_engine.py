@@ -110,6 +110,16 @@ def test_presumed_negatives_are_not_counted_as_labels() -> None:
     assert ranking.n_labels == 3 and ranking.model is not None
 
 
+@pytest.mark.parametrize("params", [{"presumed_weight": 0.3}, {"model": "lr", "presumed_weight": 0.5},
+                                    {"model": "lr+svm", "svm_presumed": False}])
+def test_presumed_weight_and_model_options_rank(params: dict) -> None:
+    eng = Engine(random_state=0, min_df=1, presumed_negatives=4, **params)
+    eng.load_corpus(CORPUS)
+    ranking = eng.rank(labels_with([0, 1], [5]))
+    assert ranking.model is not None and ranking.model.get_params()["model"] == params.get("model", "lr+svm")
+    assert sorted(ranking.order.tolist()) == [i for i in range(len(CORPUS)) if i not in (0, 1, 5)]
+
+
 def test_explain_names_terms_for_and_against(engine: Engine) -> None:
     ranking = engine.rank(labels_with([0, 1], [5, 6]))
     up, down = engine.explain(ranking, 10, top=5)  # "cat dog park"

@@ -78,3 +78,49 @@ def test_extended_leaves_original_untouched() -> None:
     before = (vec.matrix_.shape, len(vec.terms_))
     vec.extended(["brand new words"])
     assert (vec.matrix_.shape, len(vec.terms_)) == before
+
+
+@pytest.mark.parametrize("model", ["svm", "lr+svm"])
+def test_svm_and_average_models_rank_positives_first(model: str) -> None:
+    vec = TermVectorizer(min_df=1).fit(DOCS)
+    ranker = Ranker(model=model, svm_C=1.0).fit(vec.matrix_, Y)
+    scores = ranker.score(vec.matrix_)
+    assert scores.shape == (len(DOCS),)
+    assert scores[Y == 1].min() > scores[Y == 0].max()
+    assert ranker.coef_.shape == (vec.matrix_.shape[1],)
+
+
+def test_average_model_is_between_its_parts() -> None:
+    vec = TermVectorizer(min_df=1).fit(DOCS)
+    X = vec.matrix_
+    both = Ranker(model="lr+svm", random_state=0).fit(X, Y).decision_function(X)
+    parts = [Ranker(model=m, random_state=0).fit(X, Y).decision_function(X) for m in ("lr", "svm")]
+    z = [(d - d.mean()) / d.std() for d in parts]
+    np.testing.assert_allclose(both, (z[0] + z[1]) / 2, atol=1e-4)
+
+
+def test_unknown_model_is_refused() -> None:
+    vec = TermVectorizer(min_df=1).fit(DOCS)
+    with pytest.raises(ValueError):
+        Ranker(model="forest").fit(vec.matrix_, Y)
+
+
+def test_svm_presumed_false_leaves_presumed_rows_out_of_the_svm() -> None:
+    vec = TermVectorizer(min_df=1).fit(DOCS + ["cat dog", "bark purr"])
+    X, y = vec.matrix_, np.concatenate([Y, [0, 0]])
+    presumed = np.arange(len(y)) >= len(Y)
+    without = Ranker(model="svm", svm_presumed=False, random_state=0).fit(X, y, presumed=presumed)
+    labelled_only = Ranker(model="svm", random_state=0).fit(X[: len(Y)], Y)
+    with_them = Ranker(model="svm", random_state=0).fit(X, y, presumed=presumed)
+    np.testing.assert_allclose(without.coef_, labelled_only.coef_, atol=1e-3)
+    assert not np.allclose(with_them.coef_, labelled_only.coef_, atol=1e-3)
+
+
+def test_balanced_weights_follow_sample_weights() -> None:
+    ranker = Ranker(balance_ratio=3.0)
+    y = np.array([1, 0, 0, 0])
+    w = np.array([1.0, 1.0, 0.5, 0.5])
+    cw = ranker._class_weight(y, w)
+    pos_total, neg_total = cw[1] * 1.0, cw[0] * 2.0
+    assert pos_total == pytest.approx(3 * neg_total)
+    assert pos_total + neg_total == pytest.approx(w.sum())
