@@ -35,6 +35,10 @@ FAST_FIT_SECONDS = 0.1
 """Fits faster than this retrain after every decision. A thread worker's fit competes with the UI
 for the GIL (benchmarks/latency.py: at 100k documents, p95 keypress latency 624 ms retraining after
 every decision at 0.3 s a decision), so slower fits retrain less often."""
+SLOW_FIT_STEP_SECONDS = 0.05
+"""A slower fit waits one more decision per this much fit time: a 0.2 s fit (100k documents)
+retrains every 4 decisions. With one more decision per 0.1 s the p95 keypress latency at 100k
+documents was 51-64 ms (benchmarks/README.md)."""
 MAX_RETRAIN_EVERY = 10
 SAVE_IDLE_SECONDS = 20.0
 """Rewrite the saved scores once the reviewer has paused this long (about 1 s per 100k documents)."""
@@ -46,12 +50,12 @@ def retrain_every(fit_seconds: float) -> int:
     """How many decisions to wait between retrains, given the last fit time.
 
     A fit under `FAST_FIT_SECONDS` retrains after every decision; slower fits
-    wait one more decision per `FAST_FIT_SECONDS`, up to `MAX_RETRAIN_EVERY`.
+    wait one more decision per `SLOW_FIT_STEP_SECONDS`, up to `MAX_RETRAIN_EVERY`.
     A pause of `IDLE_RETRAIN_SECONDS` retrains with whatever is waiting.
     """
     if fit_seconds < FAST_FIT_SECONDS:
         return 1
-    return min(MAX_RETRAIN_EVERY, math.ceil(fit_seconds / FAST_FIT_SECONDS))
+    return min(MAX_RETRAIN_EVERY, math.ceil(fit_seconds / SLOW_FIT_STEP_SECONDS))
 
 
 LEASE_RENEW_SECONDS = 120

@@ -144,7 +144,8 @@ async def test_model_terms_toggle(make: Callable[..., ReviewApp], session: Revie
 def test_retrain_every_grows_with_fit_time() -> None:
     assert retrain_every(0.01) == 1
     assert retrain_every(0.099) == 1
-    assert retrain_every(0.25) == 3
+    assert retrain_every(0.1) == 2
+    assert retrain_every(0.25) == 5
     assert retrain_every(60.0) == 10
 
 
@@ -173,7 +174,7 @@ async def test_slow_fits_retrain_every_k_decisions_or_after_a_pause(
         await settle(app, pilot)
         await label_one_of_each(app, pilot)
         await settle(app, pilot)
-        app.status.fit_seconds = 0.35  # as if the last fit had been slow: retrain every 4 decisions
+        app.status.fit_seconds = 0.35  # as if the last fit had been slow: retrain every 7 decisions
         before = len(unique(messages, RankerRetrained))
         await pilot.press("n", "n")
         await pilot.pause(0.05)
