@@ -10,7 +10,8 @@ Two estimators live here:
   the updated document frequencies. Column indices never change once assigned,
   so a model fitted before an extension still scores the extended matrix.
 - `Ranker` is a logistic regression over such a matrix (optionally a linear
-  SVM, or the average of both). `score` returns P(positive) as a 1-D array.
+  SVM, or the average of both). `score` returns a 1-D array in [0, 1]:
+  P(positive) for the logistic regression alone, an order for the others.
 
 Both follow scikit-learn's estimator conventions: `__init__` stores
 hyperparameters only, `fit` returns `self`, fitted attributes end in `_`.
@@ -186,7 +187,7 @@ class TermVectorizer(BaseEstimator):
 
 
 class Ranker(BaseEstimator):
-    """Logistic regression over TF-IDF rows; `score` gives P(positive).
+    """Logistic regression (or linear SVM, or their average) over TF-IDF rows.
 
     Args:
         C: Inverse regularisation strength (of the logistic regression).
@@ -308,7 +309,12 @@ class Ranker(BaseEstimator):
         return np.asarray(X @ coef).ravel() + self.intercept_
 
     def score(self, X: sp.spmatrix) -> np.ndarray:
-        """P(positive) for each row of `X`, as a 1-D array."""
+        """The logistic of the decision value of each row of `X`, as a 1-D array.
+
+        A probability for model="lr" only; for "svm" and "lr+svm" an order, with
+        0.5 at the margin ("svm") or at the training rows' mean ("lr+svm").
+        Stopping rules calibrate scores before reading them as probabilities.
+        """
         z = np.clip(self.decision_function(X), -500.0, 500.0)
         return 1.0 / (1.0 + np.exp(-z))
 
