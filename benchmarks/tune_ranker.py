@@ -92,25 +92,20 @@ def surface_tokens(name: str, titles: list[str], texts: list[str]) -> list[str]:
     return tokens
 
 
-TITLE_DISTINCT_SHARE = 0.5
-"""--tokens title2auto doubles titles only when at least this share of the non-empty titles are
-distinct: titles shared by many rows (CUAD clauses carry their contract's file name, 6 % distinct)
-name a source, not the row's content."""
-
-
 def collection_tokens(name: str, kind: str) -> tuple[list[str], np.ndarray]:
-    """Tokens of a bench collection: "lemma" (review.text, what the product stores) or "surface"."""
+    """Tokens of a bench collection: "lemma" (review.text, what the product stores: "title\nbody"),
+    "surface", or "titleblock" (the title's terms once more as their own features, "t_" + term)."""
     labelled = read_labelled(BENCH / f"{name}.csv")
     if kind == "surface":
         return surface_tokens(name, labelled.titles, labelled.texts), labelled.labels
     tokens = load_tokens(labelled)
-    titled = [t for t in labelled.titles if t.strip()]
-    distinct = len(set(titled)) / max(len(titled), 1)
-    if kind == "title2" or (kind == "title2auto" and distinct >= TITLE_DISTINCT_SHARE):
-        # the title's terms once more in front (the store keeps no title boundary)
-        from review.text import tokenize_many
+    if kind == "titleblock":
+        from review.ranker import distinct_share, title_part
 
-        tokens = [f"{t} {x}" if t else x for t, x in zip(tokenize_many(labelled.titles), tokens)]
+        titles = [title_part(t) for t in tokens]
+        if distinct_share(titles) >= 0.5:
+            tokens = [" ".join("t_" + w for w in t.split()) + " " + x.replace("\n", " ") if t else x
+                      for t, x in zip(titles, tokens)]
     return tokens, labelled.labels
 
 
@@ -174,11 +169,11 @@ def main() -> None:
     parser.add_argument("--batch", default="autotar")
     parser.add_argument("--grid", default="[{}]", help="JSON list of parameter dicts")
     parser.add_argument("--verbose", action="store_true", help="also print n95 per seed")
-    parser.add_argument("--tokens", choices=("lemma", "surface", "title2", "title2auto"), default="lemma",
-                        help="lemma: review.text tokens (the product; lower-cased words since Nov 2026); "
-                             "surface: tune_ranker's own lower-cased spaCy words; title2: review.text tokens "
-                             "with the title's terms counted twice; title2auto: the same only when most "
-                             "titles are distinct (TITLE_DISTINCT_SHARE)")
+    parser.add_argument("--tokens", choices=("lemma", "surface", "titleblock"), default="lemma",
+                        help="lemma: review.text tokens (the product: lower-cased words, title apart; "
+                             "weigh the title with the title_weight parameter); surface: tune_ranker's own "
+                             "lower-cased spaCy words; titleblock: the title's terms also as separate "
+                             "features (t_term) when most titles are distinct")
     parser.add_argument("--sentiment", action="store_true", help="learning curves on the sentiment collections")
     args = parser.parse_args()
     if args.sentiment:

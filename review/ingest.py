@@ -23,7 +23,7 @@ from review.models import AddResult, ImportReport, LabelSet, NewDocument
 from review.readers import DEFAULT_MAX_MB, is_document, read_file
 from review.records import is_record_file, read_labels, read_records
 from review.store import Store, normalise_label
-from review.text import tokenize_async
+from review.text import record_input, tokenize_async
 
 Progress = Callable[[int, "int | None"], None]
 """Called with (documents done, total or None when unknown)."""
@@ -347,11 +347,11 @@ def _valid_label(raw: str, labels: LabelSet) -> bool:
 
 
 def token_input(doc: NewDocument) -> str:
-    """The text a document is tokenised from: its title (unless the text starts with it) and text."""
-    title = doc.title.rstrip("…")
-    if not title or doc.text.lstrip().startswith(title):
-        return doc.text
-    return f"{doc.title}\n{doc.text}"
+    """The text a document is tokenised from: its title (unless the text starts with it) and text.
+
+    A title kept apart (review.text.record_input) can be weighed by the ranker.
+    """
+    return record_input(doc.title, doc.text)
 
 
 def _commit(run: _Run, docs: list[NewDocument]) -> None:

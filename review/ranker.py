@@ -37,6 +37,21 @@ MATRIX_CACHE_VERSION = 1
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 """Terms are runs of two or more word characters (sklearn's default)."""
 
+TITLE_BREAK = "\n"
+"""Stored token strings are "title terms\nbody terms" (review.text.record_input); no break: no title."""
+
+
+def title_part(tokens: str) -> str:
+    """The title's terms of a stored token string ("" when it has no title break)."""
+    title, brk, _ = tokens.partition(TITLE_BREAK)
+    return title if brk else ""
+
+
+def distinct_share(titles: Sequence[str]) -> float:
+    """Share of the non-empty titles that are distinct (0.0 when there are none)."""
+    named = [t for t in titles if t.strip()]
+    return len(set(named)) / len(named) if named else 0.0
+
 
 class TermVectorizer(BaseEstimator):
     """TF-IDF over pre-tokenised documents, extendable without a full refit.
@@ -49,6 +64,11 @@ class TermVectorizer(BaseEstimator):
             (int) of documents.
         sublinear_tf: Use 1 + log(tf) instead of raw term counts.
         stop_words: None, "english" or a list of terms to ignore.
+        title_weight: How many times a title's terms count (the body counts once).
+        title_distinct: Weigh titles only if at least this share of the
+            non-empty titles are distinct, decided once at `fit`: a title shared
+            by many documents (a contract's file name over its clauses) names a
+            source, not the document's content.
     """
 
     def __init__(
@@ -58,12 +78,16 @@ class TermVectorizer(BaseEstimator):
         max_df: int | float = 1.0,
         sublinear_tf: bool = True,
         stop_words: str | list[str] | None = None,
+        title_weight: float = 1.0,
+        title_distinct: float = 0.5,
     ) -> None:
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_df = max_df
         self.sublinear_tf = sublinear_tf
         self.stop_words = stop_words
+        self.title_weight = title_weight
+        self.title_distinct = title_distinct
 
     def _counter(self) -> CountVectorizer:
         return CountVectorizer(
@@ -84,12 +108,21 @@ class TermVectorizer(BaseEstimator):
             self, with `counts_`, `vocabulary_`, `terms_` and `matrix_` set.
         """
         counter = self._counter()
-        counts = counter.fit_transform(list(tokens)) if len(tokens) else sp.csr_matrix((0, 0), dtype=np.int32)
+        tokens = list(tokens)
+        counts = counter.fit_transform(tokens) if tokens else sp.csr_matrix((0, 0), dtype=np.int32)
         self.vocabulary_: dict[str, int] = dict(getattr(counter, "vocabulary_", {}))
         terms = [""] * len(self.vocabulary_)
         for term, j in self.vocabulary_.items():
             terms[j] = term
         self.terms_: list[str] = terms
+        titles = [title_part(t) for t in tokens]
+        self.title_weighted_ = bool(
+            self.title_weight != 1 and tokens and self.vocabulary_
+            and distinct_share(titles) >= self.title_distinct
+        )
+        counts = sp.csr_matrix(counts, dtype=np.float32)
+        if self.title_weighted_:
+            counts = counts + np.float32(self.title_weight - 1) * counter.transform(titles).astype(np.float32)
         self.counts_ = sp.csr_matrix(counts)
         self._weigh()
         return self
@@ -111,19 +144,24 @@ class TermVectorizer(BaseEstimator):
         vocab = dict(self.vocabulary_)
         terms = list(self.terms_)
         analyze = self._counter().build_analyzer()
+        extra = np.float32(self.title_weight - 1) if getattr(self, "title_weighted_", False) else None
         indices: list[int] = []
+        weights: list[float] = []
         indptr = [0]
         for doc in tokens:
-            for term in analyze(doc):
-                j = vocab.get(term)
-                if j is None:
-                    j = len(terms)
-                    vocab[term] = j
-                    terms.append(term)
-                indices.append(j)
+            parts = [(doc, 1.0)] if extra is None else [(doc, 1.0), (title_part(doc), extra)]
+            for text, weight in parts:
+                for term in analyze(text) if text else ():
+                    j = vocab.get(term)
+                    if j is None:
+                        j = len(terms)
+                        vocab[term] = j
+                        terms.append(term)
+                    indices.append(j)
+                    weights.append(weight)
             indptr.append(len(indices))
         rows = sp.csr_matrix(
-            (np.ones(len(indices), dtype=np.int32), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+            (np.asarray(weights, dtype=np.float32), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
             shape=(len(tokens), len(terms)),
         )
         rows.sum_duplicates()
@@ -131,7 +169,7 @@ class TermVectorizer(BaseEstimator):
         old = sp.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], len(terms)))
         new.vocabulary_ = vocab
         new.terms_ = terms
-        new.counts_ = sp.vstack([old, rows], format="csr")
+        new.counts_ = sp.vstack([old.astype(np.float32), rows], format="csr")
         new._weigh()
         return new
 

@@ -27,7 +27,7 @@ from review.errors import ConfigError, ReviewError
 from review.estimate import RecallSummary, RecallTracker, reviewed_order
 from review.models import SKIPPED, STRATEGIES, Decision, Document, ReviewConfig
 from review.store import Store
-from review.text import tokenize_parallel
+from review.text import record_input, tokenize_parallel
 
 if TYPE_CHECKING:
     from review.engine import Engine, Ranking
@@ -175,8 +175,8 @@ class ReviewSession:
             todo = store.untokenised(limit=5000)
             if not todo:
                 return
-            tokens = tokenize_parallel([text for _, text in todo])
-            store.set_tokens((pk, tok or " ") for (pk, _), tok in zip(todo, tokens))
+            tokens = tokenize_parallel([record_input(title, text) for _, title, text in todo])
+            store.set_tokens((pk, tok or " ") for (pk, _, _), tok in zip(todo, tokens))
 
     def _engine_path(self) -> Path | None:
         folder = self.store.models_dir

@@ -36,7 +36,7 @@ current scores for all rows); a truthy return stops the simulation (stopping rul
 SQLITE_MAGIC = b"SQLite format 3\x00"
 LABEL_COLUMNS = ("label", "label_included", "included")
 TEXT_COLUMNS = ("text", "abstract")
-TOKEN_CACHE_VERSION = 1
+TOKEN_CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -218,9 +218,9 @@ def load_tokens(data: LabelledData, use_cache: bool = True) -> list[str]:
                 return cached["tokens"]
         except Exception:  # a corrupt cache is rebuilt, never fatal
             pass
-    from review.text import tokenize_parallel
+    from review.text import record_input, tokenize_parallel
 
-    tokens = tokenize_parallel([f"{t}\n{x}" for t, x in zip(data.titles, data.texts)])
+    tokens = tokenize_parallel([record_input(t, x) for t, x in zip(data.titles, data.texts)])
     if use_cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

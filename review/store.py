@@ -266,10 +266,10 @@ class Store:
         with self._write():
             self.db.conn.executemany("UPDATE documents SET tokens = ? WHERE pk = ?", [(t, pk) for pk, t in pairs])
 
-    def untokenised(self, limit: int = 1000) -> list[tuple[int, str]]:
-        """(pk, text) of documents whose tokens are missing."""
-        return [(r[0], r[1]) for r in self.db.execute(
-            "SELECT pk, text FROM documents WHERE tokens IS NULL OR tokens = '' LIMIT ?", [limit])]
+    def untokenised(self, limit: int = 1000) -> list[tuple[int, str, str]]:
+        """(pk, title, text) of documents whose tokens are missing."""
+        return [(r[0], r[1] or "", r[2] or "") for r in self.db.execute(
+            "SELECT pk, title, text FROM documents WHERE tokens IS NULL OR tokens = '' LIMIT ?", [limit])]
 
     def document(self, pk: int) -> Document:
         row = self.db.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE pk = ?", [pk]).fetchone()

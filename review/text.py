@@ -19,6 +19,26 @@ if TYPE_CHECKING:  # importing spaCy costs about a second
 MAX_CHARS = 200_000
 """Text beyond this many characters is not tokenised (it is still stored)."""
 
+FIELD_SEP = "\x1e"
+"""Separates a title from its text in a tokeniser input (`record_input`)."""
+
+TITLE_BREAK = "\n"
+"""Separates the title's terms from the text's in a token string (no token holds a newline)."""
+
+
+def record_input(title: str, text: str) -> str:
+    """The tokeniser input for a titled document: its terms come out as "title terms\nbody terms".
+
+    The ranker can then weigh the title (review.ranker.TermVectorizer.title_weight).
+    A title the text starts with (a file's first line, a cut "…" title) is left
+    in the text and not kept apart.
+    """
+    title = title.replace(FIELD_SEP, " ").strip()
+    text = text.replace(FIELD_SEP, " ")
+    if not title or text.lstrip().startswith(title.rstrip("…")):
+        return text
+    return f"{title}{FIELD_SEP}{text}"
+
 
 @lru_cache(maxsize=1)
 def nlp() -> Language:
@@ -35,13 +55,31 @@ def _terms(doc: Iterable) -> str:
 
 
 def tokenize(text: str) -> str:
-    """Return the document's terms as one space-separated string."""
-    return _terms(nlp()(text[:MAX_CHARS]))
+    """Return the document's terms as one space-separated string (see `tokenize_many`)."""
+    return tokenize_many([text])[0]
 
 
 def tokenize_many(texts: Sequence[str], batch_size: int = 256) -> list[str]:
-    """Tokenise a batch of texts in this process."""
-    return [_terms(doc) for doc in nlp().pipe((t[:MAX_CHARS] for t in texts), batch_size=batch_size)]
+    """Tokenise a batch of texts in this process.
+
+    A text from `record_input` gives "title terms\nbody terms"; any other text
+    its terms, space-separated.
+    """
+    parts: list[str] = []
+    titled: list[bool] = []
+    for text in texts:
+        title, sep, body = text.partition(FIELD_SEP)
+        titled.append(bool(sep))
+        parts.extend((title, body) if sep else (text,))
+    terms = iter([_terms(doc) for doc in nlp().pipe((t[:MAX_CHARS] for t in parts), batch_size=batch_size)])
+    out = []
+    for has_title in titled:
+        if has_title:
+            title, body = next(terms), next(terms)
+            out.append(f"{title}{TITLE_BREAK}{body}" if title else body)
+        else:
+            out.append(next(terms))
+    return out
 
 
 def tokenize_async(texts: Sequence[str], n_jobs: int = -1) -> Callable[[], list[str]]:

@@ -73,6 +73,46 @@ def test_extended_equals_full_fit(min_df: int) -> None:
         assert _row_terms(grown, row) == pytest.approx(_row_terms(full, row))
 
 
+TITLED = ["cat nap\ncat milk whisker", "dog walk\ndog bark bone", "bird song\nbird nest twig", "fish tank\nfish bowl"]
+
+
+def _raw_counts(vec: TermVectorizer, row: int) -> dict[str, float]:
+    x = vec.counts_[row]
+    return {vec.terms_[j]: float(v) for j, v in zip(x.indices, x.data)}
+
+
+def test_title_weight_counts_title_terms_again() -> None:
+    vec = TermVectorizer(ngram_range=(1, 1), title_weight=2.0).fit(TITLED)
+    assert vec.title_weighted_
+    # "cat" is in title and body (1 + 1, plus 1 for the title's weight); "nap" only in the title
+    assert _raw_counts(vec, 0) == {"cat": 3.0, "nap": 2.0, "milk": 1.0, "whisker": 1.0}
+    half = TermVectorizer(ngram_range=(1, 1), title_weight=1.5).fit(TITLED)
+    assert _raw_counts(half, 0)["nap"] == pytest.approx(1.5)
+
+
+def test_title_weight_one_is_the_plain_matrix() -> None:
+    plain = TermVectorizer().fit([t.replace("\n", " ") for t in TITLED])
+    same = TermVectorizer(title_weight=1.0).fit(TITLED)
+    assert not same.title_weighted_
+    np.testing.assert_allclose(same.matrix_.toarray(), plain.matrix_.toarray())
+
+
+def test_titles_shared_by_many_documents_are_not_weighted() -> None:
+    shared = [f"contract one\nclause {w} text" for w in ("alpha", "beta", "gamma")] + ["contract two\nclause delta"]
+    vec = TermVectorizer(title_weight=2.0).fit(shared)  # 2 of 4 titles distinct: 0.5 is enough
+    assert vec.title_weighted_
+    strict = TermVectorizer(title_weight=2.0, title_distinct=0.6).fit(shared)
+    assert not strict.title_weighted_
+    assert not TermVectorizer(title_weight=2.0).fit([t.partition("\n")[2] for t in TITLED]).title_weighted_
+
+
+def test_extended_weighs_new_titles_as_the_fit_did() -> None:
+    full = TermVectorizer(min_df=1, title_weight=2.0).fit(TITLED + ["cat fish\nnew body words"])
+    grown = TermVectorizer(min_df=1, title_weight=2.0).fit(TITLED).extended(["cat fish\nnew body words"])
+    for row in range(len(TITLED) + 1):
+        assert _row_terms(grown, row) == pytest.approx(_row_terms(full, row))
+
+
 def test_extended_leaves_original_untouched() -> None:
     vec = TermVectorizer(min_df=1).fit(DOCS)
     before = (vec.matrix_.shape, len(vec.terms_))
