@@ -33,7 +33,7 @@ import numpy as np
 
 from review.errors import ConfigError, ReviewError, StoreError
 from review.models import STRATEGIES
-from review.ranker import RANKER_PARAMS, VECTORIZER_PARAMS, Ranker, TermVectorizer
+from review.ranker import RANKER_PARAMS, VECTORIZER_PARAMS, Ranker, TermVectorizer, display_term
 
 FORMAT_VERSION = 1
 """Bumped whenever the saved engine layout changes; other versions are refused."""
@@ -41,14 +41,17 @@ FORMAT_VERSION = 1
 ENGINE_PARAMS = frozenset({"presumed_negatives", "presumed_weight", "committee_size"})
 """Engine-level tuning knobs accepted as ranker_params besides the estimators'."""
 
-FIND_ALL_DEFAULTS: dict[str, object] = {"C": 0.5, "balance_ratio": 9.8, "presumed_negatives": 300, "model": "lr+svm", "svm_C": 0.11}
+FIND_ALL_DEFAULTS: dict[str, object] = {
+    "C": 0.5, "balance_ratio": 9.8, "presumed_negatives": 300, "model": "lr+svm", "svm_C": 0.11, "svm_presumed": False,
+}
 """Defaults for the find-all strategies (relevance, mixed): the average of a logistic
 regression (C 0.5) and a linear SVM (C 0.11, as ASReview's elas_u4), each z-scored,
-positives weighing 9.8x the negatives in total, and 300 random unlabelled rows (at
-most half of the rankable ones) joining each retrain as presumed negatives (AutoTAR).
-Both assume low prevalence. Over bench seeds 1-10 the average read 0.967x as many
-documents as ASReview against 0.978x for the plain logistic regression, and its worst
-collection stayed under 1.10x on both halves (benchmarks/README-ranking.md)."""
+positives weighing 9.8x the negatives in total. 300 random unlabelled rows (at most half
+of the rankable ones) join each retrain of the logistic regression as presumed negatives
+(AutoTAR); the SVM is fitted on the reviewed rows only. Both assume low prevalence.
+With title features (TermVectorizer.title_features), over bench seeds 1-20 the default
+read 0.93x as many documents as ASReview, no collection above 1.07x
+(benchmarks/README-ranking.md)."""
 
 CLASSIFIER_DEFAULTS: dict[str, object] = {"balance_ratio": 1.0, "presumed_negatives": 0}
 """Defaults for the other strategies (train-classifier goal): plain balanced weights,
@@ -175,9 +178,9 @@ class Engine:
 
     @property
     def terms(self) -> list[str]:
-        """The term of each matrix column (lemmas, or space-joined n-grams)."""
+        """The term of each matrix column (words, or space-joined n-grams; title features as their words)."""
         vec = self._vectorizer
-        return [] if vec is None else vec.terms_
+        return [] if vec is None else [display_term(t) for t in vec.terms_]
 
     # -- ranking --------------------------------------------------------------
 
@@ -347,11 +350,13 @@ class Engine:
         x = vec.matrix_[row]
         inside = x.indices < model.n_features_in_
         cols = x.indices[inside]
-        contrib = x.data[inside] * model.coef_[cols]
-        terms = vec.terms_
-        ordered = np.argsort(-contrib, kind="stable")
-        up = [(terms[cols[i]], float(contrib[i])) for i in ordered[:top] if contrib[i] > 0]
-        down = [(terms[cols[i]], float(contrib[i])) for i in ordered[::-1][:top] if contrib[i] < 0]
+        contrib: dict[str, float] = {}
+        for col, value in zip(cols, x.data[inside] * model.coef_[cols]):
+            term = display_term(vec.terms_[col])  # a title feature adds to its word
+            contrib[term] = contrib.get(term, 0.0) + float(value)
+        ordered = sorted(contrib.items(), key=lambda kv: -kv[1])
+        up = [(t, c) for t, c in ordered[:top] if c > 0]
+        down = [(t, c) for t, c in ordered[::-1][:top] if c < 0]
         return up, down
 
     # -- persistence ----------------------------------------------------------

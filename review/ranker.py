@@ -47,6 +47,20 @@ def title_part(tokens: str) -> str:
     return title if brk else ""
 
 
+TITLE_PREFIX = "T_"
+"""Marks a title feature's term (`title_features`); stored terms are lower-cased, so it cannot clash."""
+
+
+def display_term(term: str) -> str:
+    """A feature's term as a reader sees it: title features lose their prefix."""
+    return " ".join(w.removeprefix(TITLE_PREFIX) for w in term.split(" ")) if TITLE_PREFIX in term else term
+
+
+def _with_title_features(tokens: str) -> str:
+    title = title_part(tokens)
+    return f"{' '.join(TITLE_PREFIX + w for w in title.split())} {tokens}" if title else tokens
+
+
 def distinct_share(titles: Sequence[str]) -> float:
     """Share of the non-empty titles that are distinct (0.0 when there are none)."""
     named = [t for t in titles if t.strip()]
@@ -65,6 +79,9 @@ class TermVectorizer(BaseEstimator):
         sublinear_tf: Use 1 + log(tf) instead of raw term counts.
         stop_words: None, "english" or a list of terms to ignore.
         title_weight: How many times a title's terms count (the body counts once).
+        title_features: Also count a title's terms as features of their own
+            (TITLE_PREFIX + term), so the model can weigh a term in a title
+            apart from the same term in a text.
         title_distinct: Weigh titles only if at least this share of the
             non-empty titles are distinct, decided once at `fit`: a title shared
             by many documents (a contract's file name over its clauses) names a
@@ -79,6 +96,7 @@ class TermVectorizer(BaseEstimator):
         sublinear_tf: bool = True,
         stop_words: str | list[str] | None = None,
         title_weight: float = 1.0,
+        title_features: bool = True,
         title_distinct: float = 0.5,
     ) -> None:
         self.ngram_range = ngram_range
@@ -87,10 +105,13 @@ class TermVectorizer(BaseEstimator):
         self.sublinear_tf = sublinear_tf
         self.stop_words = stop_words
         self.title_weight = title_weight
+        self.title_features = title_features
         self.title_distinct = title_distinct
 
     def _counter(self) -> CountVectorizer:
+        featured = getattr(self, "title_weighted_", False) and self.title_features
         return CountVectorizer(
+            preprocessor=_with_title_features if featured else None,
             ngram_range=tuple(self.ngram_range),
             token_pattern=TOKEN_PATTERN,
             stop_words=self.stop_words,
@@ -107,21 +128,20 @@ class TermVectorizer(BaseEstimator):
         Returns:
             self, with `counts_`, `vocabulary_`, `terms_` and `matrix_` set.
         """
-        counter = self._counter()
         tokens = list(tokens)
+        titles = [title_part(t) for t in tokens]
+        self.title_weighted_ = bool(
+            (self.title_weight != 1 or self.title_features) and distinct_share(titles) >= self.title_distinct
+        )
+        counter = self._counter()
         counts = counter.fit_transform(tokens) if tokens else sp.csr_matrix((0, 0), dtype=np.int32)
         self.vocabulary_: dict[str, int] = dict(getattr(counter, "vocabulary_", {}))
         terms = [""] * len(self.vocabulary_)
         for term, j in self.vocabulary_.items():
             terms[j] = term
         self.terms_: list[str] = terms
-        titles = [title_part(t) for t in tokens]
-        self.title_weighted_ = bool(
-            self.title_weight != 1 and tokens and self.vocabulary_
-            and distinct_share(titles) >= self.title_distinct
-        )
         counts = sp.csr_matrix(counts, dtype=np.float32)
-        if self.title_weighted_:
+        if self.title_weighted_ and self.title_weight != 1 and self.vocabulary_:
             counts = counts + np.float32(self.title_weight - 1) * counter.transform(titles).astype(np.float32)
         self.counts_ = sp.csr_matrix(counts)
         self._weigh()
@@ -144,7 +164,8 @@ class TermVectorizer(BaseEstimator):
         vocab = dict(self.vocabulary_)
         terms = list(self.terms_)
         analyze = self._counter().build_analyzer()
-        extra = np.float32(self.title_weight - 1) if getattr(self, "title_weighted_", False) else None
+        weighted = getattr(self, "title_weighted_", False) and self.title_weight != 1
+        extra = np.float32(self.title_weight - 1) if weighted else None
         indices: list[int] = []
         weights: list[float] = []
         indptr = [0]

@@ -129,6 +129,17 @@ def test_explain_names_terms_for_and_against(engine: Engine) -> None:
         engine.explain(ranking, len(CORPUS))
 
 
+def test_explain_merges_a_title_feature_into_its_word() -> None:
+    titled = [f"{doc.split()[0]} story\n{doc}" for doc in CORPUS]
+    eng = Engine(random_state=3, min_df=1, title_features=True)
+    eng.load_corpus(titled)
+    assert "T_cat" not in eng.terms and "cat" in eng.terms
+    up, down = eng.explain(eng.rank(labels_with([0, 1], [5, 6])), 0, top=50)
+    names = [t for t, _ in up + down]
+    assert len(names) == len(set(names)) and not any("T_" in t for t in names)
+    assert "cat" in [t for t, _ in up]
+
+
 def test_extend_corpus_adds_rankable_rows_and_keeps_old_rankings_explainable(engine: Engine) -> None:
     labels = labels_with([0, 1], [5, 6])
     old = engine.rank(labels)

@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from review.ranker import Ranker, TermVectorizer
+from review.ranker import TITLE_PREFIX, Ranker, TermVectorizer, display_term
 
 DOCS = [
     "cat purr whisker milk",
@@ -82,17 +82,17 @@ def _raw_counts(vec: TermVectorizer, row: int) -> dict[str, float]:
 
 
 def test_title_weight_counts_title_terms_again() -> None:
-    vec = TermVectorizer(ngram_range=(1, 1), title_weight=2.0).fit(TITLED)
+    vec = TermVectorizer(ngram_range=(1, 1), title_weight=2.0, title_features=False).fit(TITLED)
     assert vec.title_weighted_
     # "cat" is in title and body (1 + 1, plus 1 for the title's weight); "nap" only in the title
     assert _raw_counts(vec, 0) == {"cat": 3.0, "nap": 2.0, "milk": 1.0, "whisker": 1.0}
-    half = TermVectorizer(ngram_range=(1, 1), title_weight=1.5).fit(TITLED)
+    half = TermVectorizer(ngram_range=(1, 1), title_weight=1.5, title_features=False).fit(TITLED)
     assert _raw_counts(half, 0)["nap"] == pytest.approx(1.5)
 
 
 def test_title_weight_one_is_the_plain_matrix() -> None:
     plain = TermVectorizer().fit([t.replace("\n", " ") for t in TITLED])
-    same = TermVectorizer(title_weight=1.0).fit(TITLED)
+    same = TermVectorizer(title_weight=1.0, title_features=False).fit(TITLED)
     assert not same.title_weighted_
     np.testing.assert_allclose(same.matrix_.toarray(), plain.matrix_.toarray())
 
@@ -110,6 +110,22 @@ def test_extended_weighs_new_titles_as_the_fit_did() -> None:
     full = TermVectorizer(min_df=1, title_weight=2.0).fit(TITLED + ["cat fish\nnew body words"])
     grown = TermVectorizer(min_df=1, title_weight=2.0).fit(TITLED).extended(["cat fish\nnew body words"])
     for row in range(len(TITLED) + 1):
+        assert _row_terms(grown, row) == pytest.approx(_row_terms(full, row))
+
+
+def test_title_features_are_terms_of_their_own() -> None:
+    vec = TermVectorizer(ngram_range=(1, 1), title_features=True).fit(TITLED)
+    assert _raw_counts(vec, 0) == {"T_cat": 1.0, "T_nap": 1.0, "cat": 2.0, "nap": 1.0, "milk": 1.0, "whisker": 1.0}
+    assert display_term(f"{TITLE_PREFIX}cat {TITLE_PREFIX}nap") == "cat nap" and display_term("cat") == "cat"
+    untitled = TermVectorizer(title_features=True).fit([t.partition("\n")[2] for t in TITLED])
+    assert not any(t.startswith(TITLE_PREFIX) for t in untitled.terms_)
+
+
+def test_extended_adds_title_features_as_the_fit_did() -> None:
+    new = ["cat fish\nnew body words", "no title here"]
+    full = TermVectorizer(title_features=True).fit(TITLED + new)
+    grown = TermVectorizer(title_features=True).fit(TITLED).extended(new)
+    for row in range(len(TITLED) + len(new)):
         assert _row_terms(grown, row) == pytest.approx(_row_terms(full, row))
 
 
