@@ -1,8 +1,8 @@
 """Keypress → next document on screen, measured with Textual's Pilot on a large project.
 
 Builds (once, cached in --workdir) a synthetic project of --docs documents:
-random words from a Zipf-like vocabulary, about 1 % on a "pricing" topic, tokens
-precomputed as the importer stores them. Then it runs the real ReviewApp
+random words from a Zipf-like vocabulary (the first ten are the title), about 1 %
+on a "pricing" topic, tokens precomputed as the importer stores them. Then it runs the real ReviewApp
 headless, waits for the engine to load, labels a few seeds, and makes
 --decisions decisions at a reviewer's pace (--pace seconds apart) while the
 model retrains in the background, recording for each keypress the time until
@@ -63,9 +63,9 @@ def build_project(path: Path, n_docs: int, seed: int = 0) -> None:
         if relevant[i]:
             doc_words += list(rng.choice(TOPIC, size=8))
             rng.shuffle(doc_words)
-        text = " ".join(doc_words)
-        docs.append(NewDocument(f"doc{i:06d}", f"Document {i}", text, source="synthetic",
-                                metadata={"y": int(relevant[i])}, tokens=text))
+        title, text = " ".join(doc_words[:10]), " ".join(doc_words[10:])
+        docs.append(NewDocument(f"doc{i:06d}", title, text, source="synthetic",  # tokens as the import stores them
+                                metadata={"y": int(relevant[i])}, tokens=f"{title}\n{text}"))
         if len(docs) == 5000:
             store.add_documents(docs, batch)
             docs = []
@@ -242,7 +242,7 @@ def main() -> None:
                         help="Override SQLite's synchronous setting (WAL + normal: no fsync per commit).")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    base = args.workdir / f"synthetic-{args.docs}.db"
+    base = args.workdir / f"synthetic-titled-{args.docs}.db"
     t = time.perf_counter()
     build_project(base, args.docs)
     print(f"project: {base} ({args.docs:,} documents, built/opened in {time.perf_counter() - t:.1f} s)")
