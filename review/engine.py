@@ -131,7 +131,7 @@ class Engine:
         """Fit the vocabulary and TF-IDF weights on every row and cache the matrix.
 
         Args:
-            tokens: Space-joined lemma strings (from review.text), row i = position i.
+            tokens: Token strings from review.text ("title terms\nbody terms"), row i = position i.
             cache_dir: Optional folder for a matrix-only cache keyed by the tokens and
                 the vectoriser parameters (repeated simulations). An engine whose
                 matrix came from this cache ranks as usual but cannot `explain` or

@@ -51,7 +51,7 @@ class NewDocument:
     source: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
     tokens: str = ""
-    """Space-joined lemmas from review.text; empty means "tokenise later"."""
+    """Terms from review.text ("title terms\nbody terms", or the body alone); empty means "tokenise later"."""
     label: str | None = None
     """A label carried by a record file, attached as a decision of reviewer "import"."""
 

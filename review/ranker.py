@@ -2,8 +2,9 @@
 
 Two estimators live here:
 
-- `TermVectorizer` turns the stored token strings (space-joined lemmas from
-  `review.text`) into an L2-normalised TF-IDF matrix. It is fitted on the whole
+- `TermVectorizer` turns the stored token strings (space-joined words from
+  `review.text`, the title's on a line of their own) into an L2-normalised TF-IDF
+  matrix, where a title's terms also count as features of their own. It is fitted on the whole
   collection (unsupervised, as peers do) and can be *extended* with new
   documents without re-analysing the old ones: it keeps the raw term counts, so
   new terms are appended as new columns and the IDF weights are recomputed from
