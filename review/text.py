@@ -29,13 +29,19 @@ TITLE_BREAK = "\n"
 def record_input(title: str, text: str) -> str:
     """The tokeniser input for a titled document: its terms come out as "title terms\nbody terms".
 
-    The ranker can then weigh the title (review.ranker.TermVectorizer.title_weight).
-    A title the text starts with (a file's first line, a cut "…" title) is left
-    in the text and not kept apart.
+    The ranker can then give the title features of its own (review.ranker.TermVectorizer).
+    A text that starts with its title (a web page, a file's first line) loses
+    that copy, so the title's words count once; a title cut short ("…") that
+    the text starts with is left in the text, not kept apart.
     """
     title = title.replace(FIELD_SEP, " ").strip()
     text = text.replace(FIELD_SEP, " ")
-    if not title or text.lstrip().startswith(title.rstrip("…")):
+    if not title:
+        return text
+    head = text.lstrip()
+    if head.startswith(title) and head[len(title) : len(title) + 1] in ("", " ", "\n", "\r", "\t"):
+        return f"{title}{FIELD_SEP}{head[len(title):]}"
+    if title.endswith("…") and head.startswith(title[:-1].rstrip()):
         return text
     return f"{title}{FIELD_SEP}{text}"
 

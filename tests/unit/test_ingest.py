@@ -145,15 +145,22 @@ def test_tokens_are_stored_at_import(store: Store, tmp_path: Path) -> None:
     (tmp_path / "d" / "a.html").write_text("<title>Pricing Agreements</title><p>The boxes were priced.</p>", encoding="utf-8")
     run_import(store, tmp_path / "d")
     _, tokens, _ = store.corpus()
-    assert tokens[0].split()[0] == "pricing"  # the title leads
-    assert "priced" in tokens[0].split() and "agreements" in tokens[0].split()  # lower-cased words as written
+    assert tokens[0] == "pricing agreements\nthe boxes were priced"  # the title's terms on a line of their own
+
+
+def test_a_title_cut_short_is_not_kept_apart(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "memo.txt").write_text("word " * 100, encoding="utf-8")
+    run_import(store, tmp_path / "d")
+    _, tokens, _ = store.corpus()
+    assert store.document(1).title.endswith("…") and tokens == [" ".join(["word"] * 100)]
 
 
 def test_worker_processes_tokenise_like_this_process(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from review import ingest
-    from review.text import tokenize
+    from review.text import record_input, tokenize
 
     root = tmp_path / "many"
     root.mkdir()
@@ -163,7 +170,8 @@ def test_worker_processes_tokenise_like_this_process(
     report = import_sources(store, [root], n_jobs=2, chunk_size=8)
     assert report.added == 24
     pks, tokens, _ = store.corpus()
-    assert tokens == [tokenize(store.document(pk).text) for pk in pks]
+    docs = [store.document(pk) for pk in pks]
+    assert tokens == [tokenize(record_input(d.title, d.text)) for d in docs]
 
 
 def test_reimport_adds_only_what_is_new_and_keeps_decisions(store: Store, tmp_path: Path) -> None:

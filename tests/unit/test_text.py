@@ -23,9 +23,15 @@ def test_a_titled_record_keeps_its_title_terms_apart() -> None:
     assert tokenize_many([record_input("", "Only text."), record_input("  ", "Text.")]) == ["only text", "text"]
 
 
-def test_a_title_the_text_starts_with_stays_in_the_text() -> None:
-    assert record_input("Minutes of the board", "Minutes of the board\nPresent: all") == "Minutes of the board\nPresent: all"
-    assert record_input("A very long title…", "A very long title that goes on") == "A very long title that goes on"
+def test_a_text_that_starts_with_its_title_loses_that_copy() -> None:
+    assert tokenize(record_input("Minutes of the board", "Minutes of the board\nPresent: all")) == (
+        "minutes of the board\npresent all")
+    assert tokenize(record_input("Minutes", "Minutes")) == "minutes\n"
+    assert tokenize(record_input("Min", "Minutes of the board")) == "min\nminutes of the board"  # not a word of it
+
+
+def test_a_cut_title_the_text_starts_with_stays_in_the_text() -> None:
+    assert record_input("A very long title th…", "A very long title that goes on") == "A very long title that goes on"
 
 
 def test_the_field_separator_inside_a_text_cannot_split_it() -> None:
