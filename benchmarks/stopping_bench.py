@@ -58,7 +58,7 @@ COMBOS: dict[str, tuple[str, tuple[str, ...]]] = {
     "quantci|chm": ("any", ("quantci", "chm")),
 }
 """Candidate suggestions built from rules that draw no sample of their own."""
-KNEE_MARGINS = (0.1, 0.2, 0.3, 0.5)
+KNEE_MARGINS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1.0)
 """Knee with a safety margin: stop once this share more documents than at the knee's stop were read."""
 QUANT_NSTD = (0.5, 1.0, 1.5)
 """Quant variants between Quant (0) and QuantCI (2) on the trade-off curve."""
@@ -136,6 +136,11 @@ def evaluate(path: Path, seed: int, target: float) -> dict:
         at = min(cands) if cands else None
         stops[f"knee+{margin:.0%}|chm"] = {"target": target, "at": at, "sampled": 0,
                                           "recall": None if at is None else float(gain[at - 1]) / total}
+        relaxed = monitor.stops.get("chm-relaxed")
+        cands = ([min(n, math.ceil(knee.at * (1 + margin)))] if knee else []) + ([relaxed.at] if relaxed else [])
+        at = min(cands) if cands else None
+        stops[f"knee+{margin:.0%}|chm-r"] = {"target": target, "at": at, "sampled": 0,
+                                            "recall": None if at is None else float(gain[at - 1]) / total}
     for k in QUANT_NSTD:  # Quant with k standard deviations, from the monitor's history
         at = next((int(h["reviewed"]) for h in monitor.history if h["point"] - k * h["sigma"] >= target), None)
         stops[f"quant-{k}sd"] = {"target": target, "at": at, "sampled": 0,

@@ -32,19 +32,22 @@ from review import recall as rc
 from review.errors import ConfigError
 
 RULES: tuple[str, ...] = (
-    "knee", "knee+30", "budget", "target", "qbcb", "quant", "quantci", "chm", "chm-relaxed", "hypergeom", "elusion",
+    "knee", "knee+40", "budget", "target", "qbcb", "quant", "quantci", "chm", "chm-relaxed", "hypergeom", "elusion",
 )
-"""Every rule the monitor knows. `knee+30` fires once 30 % more documents were
+"""Every rule the monitor knows. `knee+40` fires once 40 % more documents were
 read than when the knee rule fired (a safety margin). `chm` is Callaghan &
 Müller-Hansen's test applied to the ranked tail as if it were random (their
 heuristic); `chm-relaxed` is the same test at a larger p-value threshold (see
 CHM_RELAX); `hypergeom` is the same test on a true random-sampling phase (needs
 an oracle)."""
 ORACLE_RULES = frozenset({"hypergeom", "elusion"})
-KNEE_MARGIN = 0.30
-"""The share of documents `knee+30` reads beyond the knee rule's stop. Picked on
-bench seeds 1-10 as the smallest margin with every run at 95 % recall (+10 %
-missed in 7 of 30 legal runs), then checked on seeds 11-30."""
+KNEE_MARGIN = 0.40
+"""The share of documents `knee+40` reads beyond the knee rule's stop. Picked on
+bench seeds 1-10 as the smallest margin with every run at 95 % recall, then
+checked on seeds 11-30. It was 0.30 until the ranker got title features: a
+sharper ranking moved the knee of the legal collection earlier (+30 % then
+missed 1 of 10 legal runs on seeds 1-10 and 7 of 20 on seeds 11-30;
+benchmarks/README-stopping.md)."""
 CHM_RELAX = 6.0
 CHM_RELAX_MAX = 0.5
 """`chm-relaxed` fires at p < min(CHM_RELAX_MAX, CHM_RELAX x alpha): 0.3 at 95 %
@@ -53,15 +56,15 @@ tail is richer in relevant documents than the rest, so its p-value overstates
 the risk. The factor was chosen on bench seeds 1-10 (0.5 failed on PPI) and
 checked on seeds 11-30 (benchmarks/README-stopping.md). It is a heuristic, not
 a certified level."""
-DEFAULT_RULE = ("any", ("knee+30", "chm-relaxed"))
-"""The suggestion at targets of RELAXED_FROM and above: the knee rule plus a 30 %
+DEFAULT_RULE = ("any", ("knee+40", "chm-relaxed"))
+"""The suggestion at targets of RELAXED_FROM and above: the knee rule plus a 40 %
 margin, or Callaghan & Müller-Hansen's test on the ranked tail at the relaxed
 threshold, whichever fires first. The knee carries the stop on large collections
 and never fires on collections with few relevant documents, where the tail test
 does (benchmarks/README-stopping.md). A suggestion is ("all", rules), firing once every
 listed rule has fired, or ("any", rules), once one has; listed rules must draw no
 sample of their own."""
-DEFAULT_RULE_LOW = ("any", ("knee+30", "chm"))
+DEFAULT_RULE_LOW = ("any", ("knee+40", "chm"))
 """The suggestion below RELAXED_FROM: the tail test at the reviewer's own alpha.
 At lower targets the relaxed test fires in the dry spells between two waves of
 relevant documents (PPI at a target of 0.8: 5 of 30 runs reached it when the
@@ -150,7 +153,7 @@ class StoppingMonitor:
         if unknown or self.default[0] not in ("all", "any"):
             raise ConfigError(f"cannot suggest from {self.default!r}")
         self.rules = tuple(dict.fromkeys((*names, *self.default[1])))  # the suggestion's rules always run
-        if "knee+30" in self.rules and "knee" not in self.rules:
+        if "knee+40" in self.rules and "knee" not in self.rules:
             self.rules = ("knee", *self.rules)  # the margin counts from the knee rule's stop
         self.oracle = oracle
         self.rng = np.random.default_rng(random_state)
@@ -278,13 +281,13 @@ class StoppingMonitor:
                 self._fire("knee", s, None, f"Knee: slope ratio {k.rho:.0f} ≥ {k.threshold:.0f} after {s} documents "
                            f"({k.found} relevant, knee at {k.knee})")
         knee = self.stops.get("knee")
-        if "knee+30" in self.rules and "knee+30" not in self.stops:
+        if "knee+40" in self.rules and "knee+40" not in self.stops:
             if knee is not None and s >= min(self.n_docs, math.ceil(knee.at * (1 + KNEE_MARGIN))):
-                self._fire("knee+30", s, None, f"{knee.evidence}; then {s - knee.at} more documents read (+30 %)")
+                self._fire("knee+40", s, None, f"{knee.evidence}; then {s - knee.at} more documents read (+{round(KNEE_MARGIN * 100)} %)")
             elif knee is not None:
-                self.status["knee+30"] = f"Knee fired at {knee.at}; the margin ends at {math.ceil(knee.at * (1 + KNEE_MARGIN))}"
+                self.status["knee+40"] = f"Knee fired at {knee.at}; the margin ends at {math.ceil(knee.at * (1 + KNEE_MARGIN))}"
             else:
-                self.status["knee+30"] = self.status.get("knee", "Knee: not yet")
+                self.status["knee+40"] = self.status.get("knee", "Knee: not yet")
         if "budget" in self.rules and "budget" not in self.stops:
             b = rc.budget_test(gain, self.n_docs)
             if b.stop:

@@ -32,7 +32,7 @@ def test_stops_object_matches_the_order(tmp_path: Path) -> None:
                                       "--json", "--order-out", str(order), "--no-cache"])
     assert result.exit_code == 0, result.output
     run = json.loads(result.output)
-    assert set(run["stops"]) == {"budget", "quant", "qbcb", "default", "knee", "knee+30", "chm"}
+    assert set(run["stops"]) == {"budget", "quant", "qbcb", "default", "knee", "knee+40", "chm"}
     rows = list(csv.DictReader(order.open(encoding="utf-8")))
     labels = [int(r["label"]) for r in rows]
     assert run["stopped"] in ("hook", "exhausted")  # not "all-found": it went on until every rule fired

@@ -180,13 +180,13 @@ def test_knee_with_margin_fires_thirty_percent_after_the_knee() -> None:
     n = 2000
     labels = np.zeros(n, dtype=int)
     labels[:200] = 1  # a dense start, then nothing relevant: a clear knee
-    monitor = StoppingMonitor(n, target=0.95, rules=("knee", "knee+30"))
+    monitor = StoppingMonitor(n, target=0.95, rules=("knee", "knee+40"))
     order = np.arange(1500)
     monitor.observe(1, order, labels[order], None)
-    knee, margin = monitor.stops["knee"], monitor.stops["knee+30"]
-    assert margin.at == math.ceil(knee.at * 1.3)
+    knee, margin = monitor.stops["knee"], monitor.stops["knee+40"]
+    assert margin.at == math.ceil(knee.at * 1.4)
     assert monitor.suggestion().fired and monitor.suggestion().at == margin.at
-    assert "+30 %" in margin.evidence
+    assert "+40 %" in margin.evidence
 
 
 def test_relaxed_tail_test_fires_where_its_pvalue_first_drops_below_six_alpha() -> None:
@@ -206,7 +206,7 @@ def test_relaxed_tail_test_fires_where_its_pvalue_first_drops_below_six_alpha() 
 
 
 def test_the_suggestion_relaxes_the_tail_test_only_at_high_targets() -> None:
-    assert default_rule(0.95) == ("any", ("knee+30", "chm-relaxed"))
+    assert default_rule(0.95) == ("any", ("knee+40", "chm-relaxed"))
     assert default_rule(0.99) == default_rule(0.95)
-    assert default_rule(0.8) == ("any", ("knee+30", "chm"))
+    assert default_rule(0.8) == ("any", ("knee+40", "chm"))
     assert StoppingMonitor(500, target=0.8).default == default_rule(0.8)
