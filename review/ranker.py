@@ -32,18 +32,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
+from review.text import TITLE_BREAK
+
 MATRIX_CACHE_VERSION = 1
 """Bumped when the weighting changes, so stale simulation caches are rebuilt."""
 
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 """Terms are runs of two or more word characters (sklearn's default)."""
 
-TITLE_BREAK = "\n"
-"""Stored token strings are "title terms\nbody terms" (review.text.record_input); no break: no title."""
-
-
 def title_part(tokens: str) -> str:
-    """The title's terms of a stored token string ("" when it has no title break)."""
+    """The title's terms of a stored token string, "title terms\nbody terms" ("" without a break)."""
     title, brk, _ = tokens.partition(TITLE_BREAK)
     return title if brk else ""
 
@@ -110,7 +108,7 @@ class TermVectorizer(BaseEstimator):
         self.title_distinct = title_distinct
 
     def _counter(self) -> CountVectorizer:
-        featured = getattr(self, "title_weighted_", False) and self.title_features
+        featured = getattr(self, "titles_used_", False) and self.title_features
         return CountVectorizer(
             preprocessor=_with_title_features if featured else None,
             ngram_range=tuple(self.ngram_range),
@@ -131,7 +129,7 @@ class TermVectorizer(BaseEstimator):
         """
         tokens = list(tokens)
         titles = [title_part(t) for t in tokens]
-        self.title_weighted_ = bool(
+        self.titles_used_ = bool(
             (self.title_weight != 1 or self.title_features) and distinct_share(titles) >= self.title_distinct
         )
         counter = self._counter()
@@ -142,7 +140,7 @@ class TermVectorizer(BaseEstimator):
             terms[j] = term
         self.terms_: list[str] = terms
         counts = sp.csr_matrix(counts, dtype=np.float32)
-        if self.title_weighted_ and self.title_weight != 1 and self.vocabulary_:
+        if self.titles_used_ and self.title_weight != 1 and self.vocabulary_:
             counts = counts + np.float32(self.title_weight - 1) * counter.transform(titles).astype(np.float32)
         self.counts_ = sp.csr_matrix(counts)
         self._weigh()
@@ -165,7 +163,7 @@ class TermVectorizer(BaseEstimator):
         vocab = dict(self.vocabulary_)
         terms = list(self.terms_)
         analyze = self._counter().build_analyzer()
-        weighted = getattr(self, "title_weighted_", False) and self.title_weight != 1
+        weighted = getattr(self, "titles_used_", False) and self.title_weight != 1
         extra = np.float32(self.title_weight - 1) if weighted else None
         indices: list[int] = []
         weights: list[float] = []

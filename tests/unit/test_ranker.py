@@ -83,7 +83,7 @@ def _raw_counts(vec: TermVectorizer, row: int) -> dict[str, float]:
 
 def test_title_weight_counts_title_terms_again() -> None:
     vec = TermVectorizer(ngram_range=(1, 1), title_weight=2.0, title_features=False).fit(TITLED)
-    assert vec.title_weighted_
+    assert vec.titles_used_
     # "cat" is in title and body (1 + 1, plus 1 for the title's weight); "nap" only in the title
     assert _raw_counts(vec, 0) == {"cat": 3.0, "nap": 2.0, "milk": 1.0, "whisker": 1.0}
     half = TermVectorizer(ngram_range=(1, 1), title_weight=1.5, title_features=False).fit(TITLED)
@@ -93,17 +93,17 @@ def test_title_weight_counts_title_terms_again() -> None:
 def test_title_weight_one_is_the_plain_matrix() -> None:
     plain = TermVectorizer().fit([t.replace("\n", " ") for t in TITLED])
     same = TermVectorizer(title_weight=1.0, title_features=False).fit(TITLED)
-    assert not same.title_weighted_
+    assert not same.titles_used_
     np.testing.assert_allclose(same.matrix_.toarray(), plain.matrix_.toarray())
 
 
 def test_titles_shared_by_many_documents_are_not_weighted() -> None:
     shared = [f"contract one\nclause {w} text" for w in ("alpha", "beta", "gamma")] + ["contract two\nclause delta"]
     vec = TermVectorizer(title_weight=2.0).fit(shared)  # 2 of 4 titles distinct: 0.5 is enough
-    assert vec.title_weighted_
+    assert vec.titles_used_
     strict = TermVectorizer(title_weight=2.0, title_distinct=0.6).fit(shared)
-    assert not strict.title_weighted_
-    assert not TermVectorizer(title_weight=2.0).fit([t.partition("\n")[2] for t in TITLED]).title_weighted_
+    assert not strict.titles_used_
+    assert not TermVectorizer(title_weight=2.0).fit([t.partition("\n")[2] for t in TITLED]).titles_used_
 
 
 def test_extended_weighs_new_titles_as_the_fit_did() -> None:
