@@ -175,6 +175,22 @@ def test_save_and_load_round_trip(engine: Engine, tmp_path: Path) -> None:
     assert saved is not None and saved.version == 9
 
 
+def test_an_engine_saved_before_title_features_still_ranks_and_extends(engine: Engine, tmp_path: Path) -> None:
+    vec = engine._vectorizer
+    for name in ("title_weight", "title_features", "title_distinct", "titles_used_"):
+        vars(vec).pop(name)  # as pickled by the version before titles were kept apart
+    vec.counts_ = vec.counts_.astype(np.int32)
+    path = tmp_path / "old.joblib"
+    engine.save(path)
+    loaded = Engine.load(path)
+    labels = labels_with([0, 1], [5, 6])
+    before = loaded.rank(labels).scores
+    loaded.extend_corpus(["cat purr kitten\nnew words"])
+    after = loaded.rank(np.concatenate([labels, [-1]]))
+    np.testing.assert_allclose(after.scores[: len(CORPUS)], before, atol=0.05)
+    assert after.scores[-1] > after.scores[5]
+
+
 def test_load_refuses_other_format_versions_and_missing_files(tmp_path: Path) -> None:
     path = tmp_path / "old.joblib"
     joblib.dump({"format_version": FORMAT_VERSION + 1}, path)
