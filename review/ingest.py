@@ -347,10 +347,8 @@ def _valid_label(raw: str, labels: LabelSet) -> bool:
 
 
 def token_input(doc: NewDocument) -> str:
-    """The text a document is tokenised from: its title (unless the text starts with it) and text.
-
-    A title kept apart (review.text.record_input) can be weighed by the ranker.
-    """
+    """The text a document is tokenised from: its title kept apart from its text
+    (review.text.record_input), so that the ranker can give the title features of its own."""
     return record_input(doc.title, doc.text)
 
 
