@@ -171,7 +171,7 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="also print n95 per seed")
     parser.add_argument("--tokens", choices=("lemma", "surface", "titleblock"), default="lemma",
                         help="lemma: review.text tokens (the product: lower-cased words, title apart; "
-                             "weigh the title with the title_weight parameter); surface: tune_ranker's own "
+                             "title features: the title_features and title_distinct parameters); surface: tune_ranker's own "
                              "lower-cased spaCy words; titleblock: the title's terms also as separate "
                              "features (t_term) when most titles are distinct")
     parser.add_argument("--sentiment", action="store_true", help="learning curves on the sentiment collections")

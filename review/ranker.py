@@ -77,11 +77,10 @@ class TermVectorizer(BaseEstimator):
             (int) of documents.
         sublinear_tf: Use 1 + log(tf) instead of raw term counts.
         stop_words: None, "english" or a list of terms to ignore.
-        title_weight: How many times a title's terms count (the body counts once).
         title_features: Also count a title's terms as features of their own
             (TITLE_PREFIX + term), so the model can weigh a term in a title
             apart from the same term in a text.
-        title_distinct: Weigh titles only if at least this share of the
+        title_distinct: Add title features only if at least this share of the
             non-empty titles are distinct, decided once at `fit`: a title shared
             by many documents (a contract's file name over its clauses) names a
             source, not the document's content.
@@ -94,7 +93,6 @@ class TermVectorizer(BaseEstimator):
         max_df: int | float = 1.0,
         sublinear_tf: bool = True,
         stop_words: str | list[str] | None = None,
-        title_weight: float = 1.0,
         title_features: bool = True,
         title_distinct: float = 0.5,
     ) -> None:
@@ -103,14 +101,12 @@ class TermVectorizer(BaseEstimator):
         self.max_df = max_df
         self.sublinear_tf = sublinear_tf
         self.stop_words = stop_words
-        self.title_weight = title_weight
         self.title_features = title_features
         self.title_distinct = title_distinct
 
     def _counter(self) -> CountVectorizer:
-        featured = getattr(self, "titles_used_", False) and self.title_features
         return CountVectorizer(
-            preprocessor=_with_title_features if featured else None,
+            preprocessor=_with_title_features if getattr(self, "titles_used_", False) else None,
             ngram_range=tuple(self.ngram_range),
             token_pattern=TOKEN_PATTERN,
             stop_words=self.stop_words,
@@ -129,9 +125,7 @@ class TermVectorizer(BaseEstimator):
         """
         tokens = list(tokens)
         titles = [title_part(t) for t in tokens]
-        self.titles_used_ = bool(
-            (self.title_weight != 1 or self.title_features) and distinct_share(titles) >= self.title_distinct
-        )
+        self.titles_used_ = bool(self.title_features and distinct_share(titles) >= self.title_distinct)
         counter = self._counter()
         counts = counter.fit_transform(tokens) if tokens else sp.csr_matrix((0, 0), dtype=np.int32)
         self.vocabulary_: dict[str, int] = dict(getattr(counter, "vocabulary_", {}))
@@ -139,9 +133,6 @@ class TermVectorizer(BaseEstimator):
         for term, j in self.vocabulary_.items():
             terms[j] = term
         self.terms_: list[str] = terms
-        counts = sp.csr_matrix(counts, dtype=np.float32)
-        if self.titles_used_ and self.title_weight != 1 and self.vocabulary_:
-            counts = counts + np.float32(self.title_weight - 1) * counter.transform(titles).astype(np.float32)
         self.counts_ = sp.csr_matrix(counts)
         self._weigh()
         return self
@@ -163,25 +154,19 @@ class TermVectorizer(BaseEstimator):
         vocab = dict(self.vocabulary_)
         terms = list(self.terms_)
         analyze = self._counter().build_analyzer()
-        weighted = getattr(self, "titles_used_", False) and self.title_weight != 1
-        extra = np.float32(self.title_weight - 1) if weighted else None
         indices: list[int] = []
-        weights: list[float] = []
         indptr = [0]
         for doc in tokens:
-            parts = [(doc, 1.0)] if extra is None else [(doc, 1.0), (title_part(doc), extra)]
-            for text, weight in parts:
-                for term in analyze(text) if text else ():
-                    j = vocab.get(term)
-                    if j is None:
-                        j = len(terms)
-                        vocab[term] = j
-                        terms.append(term)
-                    indices.append(j)
-                    weights.append(weight)
+            for term in analyze(doc):
+                j = vocab.get(term)
+                if j is None:
+                    j = len(terms)
+                    vocab[term] = j
+                    terms.append(term)
+                indices.append(j)
             indptr.append(len(indices))
         rows = sp.csr_matrix(
-            (np.asarray(weights, dtype=np.float32), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+            (np.ones(len(indices), dtype=np.int32), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
             shape=(len(tokens), len(terms)),
         )
         rows.sum_duplicates()
@@ -189,7 +174,7 @@ class TermVectorizer(BaseEstimator):
         old = sp.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], len(terms)))
         new.vocabulary_ = vocab
         new.terms_ = terms
-        new.counts_ = sp.vstack([old.astype(np.float32), rows], format="csr")
+        new.counts_ = sp.vstack([old, rows], format="csr")
         new._weigh()
         return new
 

@@ -177,9 +177,8 @@ def test_save_and_load_round_trip(engine: Engine, tmp_path: Path) -> None:
 
 def test_an_engine_saved_before_title_features_still_ranks_and_extends(engine: Engine, tmp_path: Path) -> None:
     vec = engine._vectorizer
-    for name in ("title_weight", "title_features", "title_distinct", "titles_used_"):
+    for name in ("title_features", "title_distinct", "titles_used_"):
         vars(vec).pop(name)  # as pickled by the version before titles were kept apart
-    vec.counts_ = vec.counts_.astype(np.int32)
     path = tmp_path / "old.joblib"
     engine.save(path)
     loaded = Engine.load(path)

@@ -81,36 +81,20 @@ def _raw_counts(vec: TermVectorizer, row: int) -> dict[str, float]:
     return {vec.terms_[j]: float(v) for j, v in zip(x.indices, x.data)}
 
 
-def test_title_weight_counts_title_terms_again() -> None:
-    vec = TermVectorizer(ngram_range=(1, 1), title_weight=2.0, title_features=False).fit(TITLED)
-    assert vec.titles_used_
-    # "cat" is in title and body (1 + 1, plus 1 for the title's weight); "nap" only in the title
-    assert _raw_counts(vec, 0) == {"cat": 3.0, "nap": 2.0, "milk": 1.0, "whisker": 1.0}
-    half = TermVectorizer(ngram_range=(1, 1), title_weight=1.5, title_features=False).fit(TITLED)
-    assert _raw_counts(half, 0)["nap"] == pytest.approx(1.5)
-
-
-def test_title_weight_one_is_the_plain_matrix() -> None:
+def test_without_title_features_a_titled_document_is_the_plain_matrix() -> None:
     plain = TermVectorizer().fit([t.replace("\n", " ") for t in TITLED])
-    same = TermVectorizer(title_weight=1.0, title_features=False).fit(TITLED)
+    same = TermVectorizer(title_features=False).fit(TITLED)
     assert not same.titles_used_
     np.testing.assert_allclose(same.matrix_.toarray(), plain.matrix_.toarray())
 
 
-def test_titles_shared_by_many_documents_are_not_weighted() -> None:
+def test_titles_shared_by_many_documents_get_no_title_features() -> None:
     shared = [f"contract one\nclause {w} text" for w in ("alpha", "beta", "gamma")] + ["contract two\nclause delta"]
-    vec = TermVectorizer(title_weight=2.0).fit(shared)  # 2 of 4 titles distinct: 0.5 is enough
+    vec = TermVectorizer().fit(shared)  # 2 of 4 titles distinct: 0.5 is enough
     assert vec.titles_used_
-    strict = TermVectorizer(title_weight=2.0, title_distinct=0.6).fit(shared)
-    assert not strict.titles_used_
-    assert not TermVectorizer(title_weight=2.0).fit([t.partition("\n")[2] for t in TITLED]).titles_used_
-
-
-def test_extended_weighs_new_titles_as_the_fit_did() -> None:
-    full = TermVectorizer(min_df=1, title_weight=2.0).fit(TITLED + ["cat fish\nnew body words"])
-    grown = TermVectorizer(min_df=1, title_weight=2.0).fit(TITLED).extended(["cat fish\nnew body words"])
-    for row in range(len(TITLED) + 1):
-        assert _row_terms(grown, row) == pytest.approx(_row_terms(full, row))
+    strict = TermVectorizer(title_distinct=0.6).fit(shared)
+    assert not strict.titles_used_ and not any(t.startswith(TITLE_PREFIX) for t in strict.terms_)
+    assert not TermVectorizer().fit([t.partition("\n")[2] for t in TITLED]).titles_used_
 
 
 def test_title_features_are_terms_of_their_own() -> None:
