@@ -81,6 +81,11 @@ class RecallTracker:
         self._rows: list[int] = []
         self._step = 0
 
+    @property
+    def monitor(self) -> StoppingMonitor | None:
+        """The monitor behind the last summary (its `calibrated` maps scores to probabilities)."""
+        return self._monitor
+
     def update(self, rows: Sequence[int], labels: Sequence[int], served: Sequence[float | None],
                scores: np.ndarray) -> RecallSummary | None:
         """Feed the review so far and the current scores of every row.
@@ -133,18 +138,58 @@ MIN_SERVED_NEGATIVES = 20
 """Non-relevant documents the model must have served before an estimate is shown."""
 
 
-def summary_from_store(store: Store) -> RecallSummary | None:
-    """The estimate `review status` prints, from the log and the saved scores."""
+def _tracked(store: Store) -> tuple[RecallTracker, RecallSummary | None, list[int], np.ndarray, list[int]]:
+    """Feed a tracker the log and the saved scores: (tracker, summary, scored pks, their scores, reviewed rows)."""
     saved = store.scores()
+    config = store.config()
+    tracker = RecallTracker(config.target_recall, config.confidence)
     if not saved:
-        return None
+        return tracker, None, [], np.empty(0), []
     dupes = store.duplicate_pks()
     pks = sorted(pk for pk in saved if pk not in dupes)
     row = {pk: i for i, pk in enumerate(pks)}
     scores = np.array([saved[pk][1] for pk in pks], dtype=float)
     order = reviewed_order(store)
     keep = [i for i, pk in enumerate(order.pks) if pk in row]
-    config = store.config()
-    tracker = RecallTracker(config.target_recall, config.confidence)
-    return tracker.update([row[order.pks[i]] for i in keep], [order.labels[i] for i in keep],
-                          [order.served[i] for i in keep], scores)
+    rows = [row[order.pks[i]] for i in keep]
+    summary = tracker.update(rows, [order.labels[i] for i in keep], [order.served[i] for i in keep], scores)
+    return tracker, summary, pks, scores, rows
+
+
+def summary_from_store(store: Store) -> RecallSummary | None:
+    """The estimate `review status` prints, from the log and the saved scores."""
+    return _tracked(store)[1]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the model predicts for one document nobody has labelled."""
+
+    probability: float
+    """Calibrated P(relevant): the same calibration as the recall estimate."""
+    relevant: bool
+    """Among the top-k by score, k = the estimated relevant remaining (rounded)."""
+
+
+def predictions_from_store(store: Store) -> dict[int, Prediction]:
+    """pk -> Prediction for every scored, unlabelled, non-duplicate document; empty without an estimate.
+
+    The find-all model's raw scores are not probabilities (class weights and
+    presumed negatives put most of them near 0.4-0.9), so "score >= 0.5" would
+    call a tenth to a third of the rest relevant. Instead the predicted
+    relevant documents are the k best-scored, with k the estimated relevant
+    remaining that the review screen and `review status` show; the calibrated
+    probabilities sum to that same estimate.
+    """
+    tracker, summary, pks, scores, rows = _tracked(store)
+    if summary is None or summary.est_remaining is None or tracker.monitor is None:
+        return {}
+    probability = tracker.monitor.calibrated(scores)
+    reviewed = np.zeros(len(pks), dtype=bool)
+    reviewed[rows] = True
+    labels = store.config().labels.names()
+    labelled = {pk for pk, entry in store.latest_entries().items() if entry.label in labels}
+    reviewed |= np.isin(np.asarray(pks, dtype=np.int64), list(labelled))  # elusion samples, too
+    rest = np.flatnonzero(~reviewed)
+    top = set(rest[np.argsort(-scores[rest], kind="stable")[: summary.est_remaining]].tolist())
+    return {pks[i]: Prediction(float(probability[i]), i in top) for i in rest.tolist()}

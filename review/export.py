@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from typing import IO
 
 from review.csvsafe import neutralise
+from review.estimate import predictions_from_store
 from review.store import Store
 
 DECISION_COLUMNS = (
     "id", "title", "label", "reviewer", "decided_at", "note", "tags",
-    "score", "rank", "model_version", "duplicate_of", "predicted_label",
+    "score", "rank", "model_version", "duplicate_of", "predicted_label", "p_relevant",
 )
 HISTORY_COLUMNS = (
     "entry", "id", "label", "previous_label", "kind", "reviewer", "decided_at",
@@ -24,12 +25,15 @@ def decision_rows(store: Store, include_undecided: bool = False) -> Iterator[dic
 
     An undecided document with a note or tags is exported too (label empty),
     so no note is lost. With `include_undecided`, every other document follows
-    with its latest model score and the label the model predicts (score >= 0.5:
-    positive).
+    with its latest model score. Undecided documents also get a calibrated
+    P(relevant) and a predicted label once the recall estimate exists
+    (`estimate.predictions_from_store`: the k best-scored are predicted
+    relevant, k = the estimated relevant remaining); before that both are empty.
     """
     labels = store.config().labels
     latest = store.latest_entries()
     scores = store.scores()
+    predictions = predictions_from_store(store) if include_undecided else {}
     for doc in store.iter_documents():
         source = doc.duplicate_of if doc.duplicate_of is not None else doc.pk
         entry = latest.get(doc.pk) if doc.pk in latest and latest[doc.pk].label else latest.get(source)
@@ -38,6 +42,7 @@ def decision_rows(store: Store, include_undecided: bool = False) -> Iterator[dic
             "id": doc.doc_id, "title": doc.title, "duplicate_of": "",
             "score": "" if score is None else f"{score:.6f}", "rank": rank or "", "model_version": version or "",
             "label": "", "reviewer": "", "decided_at": "", "note": "", "tags": "", "predicted_label": "",
+            "p_relevant": "",
         }
         if doc.duplicate_of is not None:
             row["duplicate_of"] = store.document(doc.duplicate_of).doc_id
@@ -52,8 +57,10 @@ def decision_rows(store: Store, include_undecided: bool = False) -> Iterator[dic
             row.update(note=entry.note, tags=";".join(entry.tags))
         elif not include_undecided:
             continue
-        if score is not None:
-            row["predicted_label"] = labels.positive if score >= 0.5 else labels.negative
+        prediction = predictions.get(source) if not row["label"] else None
+        if prediction is not None:
+            row["predicted_label"] = labels.positive if prediction.relevant else labels.negative
+            row["p_relevant"] = f"{prediction.probability:.4f}"
         yield row
 
 

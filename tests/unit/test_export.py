@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 from review.csvsafe import neutralise, restore
+from review.demo_project import build_demo_project, scripted_review
+from review.estimate import summary_from_store
 from review.export import write_csv
 from review.models import NewDocument
 from review.store import Store
@@ -42,8 +45,32 @@ def test_export_decided_only_then_all_with_predictions(filled_store: Store) -> N
     everything = _rows(s, include_undecided=True)
     assert len(everything) == 20
     undecided = {r["id"]: r for r in everything if not r["label"]}
-    assert undecided["d004"]["predicted_label"] == "relevant"
-    assert undecided["d002"]["predicted_label"] == "not relevant" and undecided["d002"]["rank"] == "1"
+    assert undecided["d004"]["score"] == "0.900000" and undecided["d002"]["rank"] == "1"
+    # two decisions are too few to calibrate: no prediction rather than a guess from raw scores
+    assert all(r["predicted_label"] == "" and r["p_relevant"] == "" for r in undecided.values())
+
+
+def test_predictions_match_the_recall_estimate(tmp_path: Path) -> None:
+    db = build_demo_project(tmp_path)
+    scripted_review(db, tmp_path / "corpus" / "labels.csv", decisions=90)
+    store = Store.open(db)
+    try:
+        summary = summary_from_store(store)
+        rows = _rows(store, include_undecided=True)
+    finally:
+        store.close()
+    assert summary is not None and summary.est_remaining is not None
+    undecided = [r for r in rows if not r["label"] and not r["duplicate_of"]]
+    predicted = [r for r in undecided if r["predicted_label"] == "relevant"]
+    assert len(predicted) == summary.est_remaining < len(undecided)
+    assert all(r["predicted_label"] == "not relevant" for r in undecided if r not in predicted)
+    # the predicted relevant are the best-scored, and the probabilities add up to the estimate
+    lowest_predicted = min(float(r["score"]) for r in predicted) if predicted else 1.0
+    assert all(float(r["score"]) <= lowest_predicted for r in undecided if r not in predicted)
+    total = sum(float(r["p_relevant"]) for r in undecided)
+    assert abs(total - summary.est_remaining) <= 1.0
+    assert all(0.0 <= float(r["p_relevant"]) <= 1.0 for r in undecided)
+    assert all(r["p_relevant"] == "" for r in rows if r["label"])
 
 
 def test_duplicates_inherit_the_decision(store: Store) -> None:
