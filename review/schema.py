@@ -71,4 +71,23 @@ def m002_duplicate_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS documents_duplicate_of ON documents(duplicate_of)")
 
 
+ENGINE_SIGNATURE = "engine_signature"
+"""Setting: the corpus signature the saved engine (review.db.models/) was built for."""
+
+
+@migrations()
+def m003_title_apart_in_tokens(db: sqlite_utils.Database) -> None:
+    # Token strings keep a titled document's title terms on a line of their own
+    # since 3 Dec 2026 (review.text.record_input), which gives the ranker its
+    # title features. Older projects lack the break: clear their titled
+    # documents' tokens so the next session re-tokenises them, and drop the
+    # saved engine's signature so it is rebuilt from the new tokens.
+    cursor = db.execute(
+        "UPDATE documents SET tokens = NULL WHERE TRIM(COALESCE(title, '')) != '' "
+        "AND tokens IS NOT NULL AND instr(tokens, char(10)) = 0"
+    )
+    if cursor.rowcount:
+        db.execute("DELETE FROM settings WHERE key = ?", [ENGINE_SIGNATURE])
+
+
 KNOWN_MIGRATIONS: tuple[str, ...] = tuple(m.name for m in migrations._migrations)

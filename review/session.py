@@ -26,6 +26,7 @@ from review import validation
 from review.errors import ConfigError, ReviewError
 from review.estimate import RecallSummary, RecallTracker, reviewed_order
 from review.models import SKIPPED, STRATEGIES, Decision, Document, ReviewConfig
+from review.schema import ENGINE_SIGNATURE
 from review.store import Store
 from review.text import record_input, tokenize_parallel
 
@@ -35,8 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ENGINE_FILE = "engine.joblib"
-ENGINE_SIGNATURE = "engine_signature"
-"""Setting: the corpus signature the saved engine was built from."""
+"""The saved engine's file name in the project's models folder."""
 
 
 @dataclass(frozen=True)

@@ -175,3 +175,37 @@ def test_progress_reads_only_new_entries_and_matches_a_fresh_count(filled_store:
     other = ReviewSession(filled_store, "bob")  # counts the whole log from scratch
     assert session.progress() == other.progress()
     assert session.progress().reviewed == 5
+
+
+def test_a_project_from_before_title_tokens_is_retokenised_and_its_engine_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = Store.open(path)
+    store.add_documents([
+        NewDocument("a", "Price fixing memo", "We agreed the price with Ardmore."),
+        NewDocument("b", "Lunch", "Sandwiches on Friday."),
+        NewDocument("c", "", "No title here at all."),
+    ], store.begin_batch("test"))
+    session = ReviewSession(store, "ann")
+    session.prepare()
+    assert session.engine is not None and session.engine._vectorizer.titles_used_
+    # Make it look like a project imported before 3 Dec 2026: titles run into the body, m003 not applied.
+    store.set_tokens([(1, "price fixing memo we agreed the price with ardmore"), (2, "lunch sandwiches on friday")])
+    store.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_title_apart_in_tokens'")
+    store.db.conn.commit()
+    old_engine = (path.parent / "old.db.models" / "engine.joblib").stat().st_mtime_ns
+    store.close()
+
+    store = Store.open(path)
+    try:
+        assert store.setting("engine_signature") is None
+        assert [pk for pk, _, _ in store.untokenised()] == [1, 2]
+        session = ReviewSession(store, "ann")
+        session.prepare()
+        pks, tokens, _ = store.corpus()
+        assert tokens[0].startswith("price fixing memo\n") and tokens[1].startswith("lunch\n")
+        assert tokens[2] == "no title here at all"
+        assert (path.parent / "old.db.models" / "engine.joblib").stat().st_mtime_ns != old_engine
+        assert store.setting("engine_signature") is not None
+        assert any(t.startswith("T_") for t in session.engine._vectorizer.terms_)
+    finally:
+        store.close()
