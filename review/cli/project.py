@@ -128,6 +128,11 @@ def status(db_path: Path, as_json: bool, show_errors: bool) -> None:
             click.echo(f"  {path}: {reason}")
 
 
+DEMO_DECISIONS = 80
+"""Decisions the headless demo plays: enough for the model to serve the 20 non-relevant
+documents the recall estimate waits for, so the status it prints shows one."""
+
+
 @click.command()
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to build the demo project (default: a new temporary folder).")
@@ -151,7 +156,7 @@ def demo(folder: Path | None, reviewer: str) -> None:
         return
     from review.status import render_status
 
-    info = scripted_review(db_path, folder / "corpus" / "labels.csv", reviewer=reviewer, decisions=40)
+    info = scripted_review(db_path, folder / "corpus" / "labels.csv", reviewer=reviewer, decisions=DEMO_DECISIONS)
     click.echo(render_status(info))
 
 
