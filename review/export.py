@@ -8,6 +8,7 @@ from typing import IO
 
 from review.csvsafe import neutralise
 from review.estimate import predictions_from_store
+from review.models import SKIPPED
 from review.store import Store
 
 DECISION_COLUMNS = (
@@ -57,7 +58,7 @@ def decision_rows(store: Store, include_undecided: bool = False) -> Iterator[dic
             row.update(note=entry.note, tags=";".join(entry.tags))
         elif not include_undecided:
             continue
-        prediction = predictions.get(source) if not row["label"] else None
+        prediction = predictions.get(source) if row["label"] in ("", SKIPPED) else None
         if prediction is not None:
             row["predicted_label"] = labels.positive if prediction.relevant else labels.negative
             row["p_relevant"] = f"{prediction.probability:.4f}"

@@ -8,7 +8,7 @@ from review.csvsafe import neutralise, restore
 from review.demo_project import build_demo_project, scripted_review
 from review.estimate import summary_from_store
 from review.export import write_csv
-from review.models import NewDocument
+from review.models import SKIPPED, NewDocument
 from review.store import Store
 
 
@@ -55,12 +55,15 @@ def test_predictions_match_the_recall_estimate(tmp_path: Path) -> None:
     scripted_review(db, tmp_path / "corpus" / "labels.csv", decisions=90)
     store = Store.open(db)
     try:
+        best_unread = min((rank, pk) for pk, (_, _, rank) in store.scores().items() if rank)[1]
+        store.record(best_unread, SKIPPED, "ann")  # a skipped document is still unread: it keeps its prediction
         summary = summary_from_store(store)
         rows = _rows(store, include_undecided=True)
     finally:
         store.close()
     assert summary is not None and summary.est_remaining is not None
-    undecided = [r for r in rows if not r["label"] and not r["duplicate_of"]]
+    undecided = [r for r in rows if r["label"] in ("", SKIPPED) and not r["duplicate_of"]]
+    assert any(r["label"] == SKIPPED and r["p_relevant"] for r in undecided)
     predicted = [r for r in undecided if r["predicted_label"] == "relevant"]
     assert len(predicted) == summary.est_remaining < len(undecided)
     assert all(r["predicted_label"] == "not relevant" for r in undecided if r not in predicted)
@@ -70,7 +73,7 @@ def test_predictions_match_the_recall_estimate(tmp_path: Path) -> None:
     total = sum(float(r["p_relevant"]) for r in undecided)
     assert abs(total - summary.est_remaining) <= 1.0
     assert all(0.0 <= float(r["p_relevant"]) <= 1.0 for r in undecided)
-    assert all(r["p_relevant"] == "" for r in rows if r["label"])
+    assert all(r["p_relevant"] == "" for r in rows if r["label"] not in ("", SKIPPED))
 
 
 def test_duplicates_inherit_the_decision(store: Store) -> None:
