@@ -176,10 +176,14 @@ def predictions_from_store(store: Store) -> dict[int, Prediction]:
 
     The find-all model's raw scores are not probabilities (class weights and
     presumed negatives put most of them near 0.4-0.9), so "score >= 0.5" would
-    call a tenth to a third of the rest relevant. Instead the predicted
-    relevant documents are the k best-scored, with k the estimated relevant
-    remaining that the review screen and `review status` show; the calibrated
-    probabilities sum to that same estimate.
+    call a tenth to a third of the rest relevant. Instead the k best-scored
+    are predicted relevant, k the rounded sum of the calibrated probabilities
+    of the unlabelled documents: the estimated relevant remaining that the
+    review screen and `review status` show, less what they still count for
+    documents already labelled in a validation sample.
+
+    "Unlabelled" is by content: a document one of whose exact duplicates has
+    a label (a labels file can label any copy) gets no prediction.
     """
     tracker, summary, pks, scores, rows = _tracked(store)
     if summary is None or summary.est_remaining is None or tracker.monitor is None:
@@ -188,8 +192,10 @@ def predictions_from_store(store: Store) -> dict[int, Prediction]:
     reviewed = np.zeros(len(pks), dtype=bool)
     reviewed[rows] = True
     labels = store.config().labels.names()
-    labelled = {pk for pk, entry in store.latest_entries().items() if entry.label in labels}
-    reviewed |= np.isin(np.asarray(pks, dtype=np.int64), list(labelled))  # elusion samples, too
+    original = store.duplicate_map()
+    labelled = {original.get(pk, pk) for pk, entry in store.latest_entries().items() if entry.label in labels}
+    reviewed |= np.isin(np.asarray(pks, dtype=np.int64), list(labelled))  # elusion samples, labelled copies
     rest = np.flatnonzero(~reviewed)
-    top = set(rest[np.argsort(-scores[rest], kind="stable")[: summary.est_remaining]].tolist())
+    k = round(float(probability[rest].sum()))
+    top = set(rest[np.argsort(-scores[rest], kind="stable")[:k]].tolist())
     return {pks[i]: Prediction(float(probability[i]), i in top) for i in rest.tolist()}

@@ -30,6 +30,8 @@ def decision_rows(store: Store, include_undecided: bool = False) -> Iterator[dic
     P(relevant) and a predicted label once the recall estimate exists
     (`estimate.predictions_from_store`: the k best-scored are predicted
     relevant, k = the estimated relevant remaining); before that both are empty.
+    A skipped document is still unread: with a prediction, its score, rank and
+    model version are the latest model's, not those it was served with.
     """
     labels = store.config().labels
     latest = store.latest_entries()
@@ -62,6 +64,8 @@ def decision_rows(store: Store, include_undecided: bool = False) -> Iterator[dic
         if prediction is not None:
             row["predicted_label"] = labels.positive if prediction.relevant else labels.negative
             row["p_relevant"] = f"{prediction.probability:.4f}"
+            if row["label"] == SKIPPED and score is not None:  # still unread: the model that predicts, not the one that served it
+                row.update(score=f"{score:.6f}", rank=rank or "", model_version=version or "")
         yield row
 
 

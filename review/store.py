@@ -311,6 +311,10 @@ class Store:
         """Documents that are exact duplicates of an earlier one."""
         return {r[0] for r in self.db.execute("SELECT pk FROM documents WHERE duplicate_of IS NOT NULL")}
 
+    def duplicate_map(self) -> dict[int, int]:
+        """Duplicate pk -> the pk of the first copy it duplicates."""
+        return dict(self.db.execute("SELECT pk, duplicate_of FROM documents WHERE duplicate_of IS NOT NULL").fetchall())
+
     def iter_documents(self, batch: int = 1000) -> Iterator[Document]:
         last = 0
         while True:

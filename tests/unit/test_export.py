@@ -6,9 +6,11 @@ from pathlib import Path
 
 from review.csvsafe import neutralise, restore
 from review.demo_project import build_demo_project, scripted_review
-from review.estimate import summary_from_store
+from review import validation
+from review.estimate import predictions_from_store, summary_from_store
 from review.export import write_csv
 from review.models import SKIPPED, NewDocument
+from review.session import ReviewSession
 from review.store import Store
 
 
@@ -101,3 +103,59 @@ def test_a_note_on_an_undecided_document_is_exported(filled_store: Store) -> Non
         ("d000", "relevant", "", ""), ("d002", "", "ask counsel", "hold")]
     everything = {r["id"]: r for r in _rows(s, include_undecided=True)}
     assert everything["d002"]["note"] == "ask counsel" and everything["d002"]["label"] == ""
+
+
+def test_predictions_leave_out_labelled_samples_and_labelled_copies(tmp_path: Path) -> None:
+    db = build_demo_project(tmp_path)
+    key = tmp_path / "corpus" / "labels.csv"
+    scripted_review(db, key, decisions=90)
+    with key.open() as fh:
+        truth = {row["id"]: row["label"] for row in csv.DictReader(fh)}
+    store = Store.open(db)
+    try:
+        # a labels file may label a copy whose first copy nobody has decided
+        original = store.duplicate_map()
+        latest = store.latest_entries()
+        copy_pk = next(pk for pk, first in original.items() if first not in latest and pk not in latest)
+        store.attach_labels([(store.document(copy_pk).doc_id, "relevant")])
+        # an elusion sample, every document labelled with the answer key
+        session = ReviewSession(store, "ann")
+        session.prepare()
+        session.start_validation(60)
+        for pk in validation.pending(store):
+            doc_id = store.document(pk).doc_id
+            label = "relevant" if truth.get(doc_id, truth.get(Path(doc_id).stem)) == "1" else "not relevant"
+            store.record(pk, label, "ann")
+        predictions = predictions_from_store(store)
+        rows = {r["id"]: r for r in _rows(store, include_undecided=True)}
+        first_copy_id = store.document(original[copy_pk]).doc_id
+        sample = validation.sample_pks(store)
+    finally:
+        store.close()
+    assert original[copy_pk] not in predictions and rows[first_copy_id]["predicted_label"] == ""
+    assert sample and not sample & set(predictions)
+    k = sum(p.relevant for p in predictions.values())
+    assert k == round(sum(p.probability for p in predictions.values()))
+
+
+def test_a_skipped_document_is_exported_with_the_latest_score(tmp_path: Path) -> None:
+    db = build_demo_project(tmp_path)
+    key = tmp_path / "corpus" / "labels.csv"
+    scripted_review(db, key, decisions=80)
+    store = Store.open(db)
+    try:
+        session = ReviewSession(store, "ann")
+        session.prepare()
+        session.retrain()
+        skipped = session.current()
+        assert skipped is not None
+        session.skip()
+        for _ in range(5):
+            session.not_relevant()
+            session.retrain()
+        latest = store.scores()[skipped.document.pk]
+        row = next(r for r in _rows(store, include_undecided=True) if r["id"] == skipped.document.doc_id)
+    finally:
+        store.close()
+    assert row["label"] == SKIPPED and row["p_relevant"] != ""
+    assert (row["score"], row["model_version"]) == (f"{latest[1]:.6f}", str(latest[0]))
