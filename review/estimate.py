@@ -44,6 +44,9 @@ class ReviewedOrder:
     labels: list[int]
     served: list[float | None]
     """The score each had when served; None when it was not served by a model."""
+    sampled_pks: list[int]
+    """Documents of a validation sample with a relevant / not relevant label."""
+    sampled_labels: list[int]
 
 
 def reviewed_order(store: Store) -> ReviewedOrder:
@@ -59,10 +62,13 @@ def reviewed_order(store: Store) -> ReviewedOrder:
     sampled = validation.sample_pks(store)
     pks = sorted((first[pk][0], pk) for pk, label in current.items()
                  if label in (positive, negative) and pk not in sampled)
+    in_sample = sorted(pk for pk in sampled if current.get(pk) in (positive, negative))
     return ReviewedOrder(
         pks=[pk for _, pk in pks],
         labels=[1 if current[pk] == positive else 0 for _, pk in pks],
         served=[first[pk][1] for _, pk in pks],
+        sampled_pks=in_sample,
+        sampled_labels=[1 if current[pk] == positive else 0 for pk in in_sample],
     )
 
 
@@ -87,7 +93,8 @@ class RecallTracker:
         return self._monitor
 
     def update(self, rows: Sequence[int], labels: Sequence[int], served: Sequence[float | None],
-               scores: np.ndarray) -> RecallSummary | None:
+               scores: np.ndarray, sampled_rows: Sequence[int] = (),
+               sampled_labels: Sequence[int] = ()) -> RecallSummary | None:
         """Feed the review so far and the current scores of every row.
 
         Args:
@@ -95,6 +102,9 @@ class RecallTracker:
             labels: 1 relevant, 0 not.
             served: The score each had when served; None falls back to its current score.
             scores: The latest model's score for every row.
+            sampled_rows: Rows labelled in a validation sample (read, but not part
+                of the ranked review: the estimate counts them, the rules do not).
+            sampled_labels: Their labels.
 
         Returns:
             The summary, or None while there is nothing to estimate.
@@ -108,6 +118,7 @@ class RecallTracker:
             self._rows = []
         served_filled = [float(scores[r]) if s is None else float(s) for r, s in zip(rows, served)]
         self._step += 1
+        self._monitor.set_labelled_outside(sampled_rows, sampled_labels)
         self._monitor.observe(self._step, rows, labels, scores, served_scores=served_filled)
         self._rows = rows
         estimate = self._monitor.estimate()
@@ -152,7 +163,9 @@ def _tracked(store: Store) -> tuple[RecallTracker, RecallSummary | None, list[in
     order = reviewed_order(store)
     keep = [i for i, pk in enumerate(order.pks) if pk in row]
     rows = [row[order.pks[i]] for i in keep]
-    summary = tracker.update(rows, [order.labels[i] for i in keep], [order.served[i] for i in keep], scores)
+    sampled = [(row[pk], y) for pk, y in zip(order.sampled_pks, order.sampled_labels) if pk in row]
+    summary = tracker.update(rows, [order.labels[i] for i in keep], [order.served[i] for i in keep], scores,
+                             [r for r, _ in sampled], [y for _, y in sampled])
     return tracker, summary, pks, scores, rows
 
 

@@ -563,9 +563,11 @@ class ReviewSession:
         index = {int(self._pks[r]): i for i, r in enumerate(keep)}
         order = reviewed_order(self.store)
         picked = [i for i, pk in enumerate(order.pks) if pk in index]
+        sampled = [(index[pk], y) for pk, y in zip(order.sampled_pks, order.sampled_labels) if pk in index]
         return self._tracker.update(
             [index[order.pks[i]] for i in picked], [order.labels[i] for i in picked],
             [order.served[i] for i in picked], self.ranking.scores[keep],
+            [r for r, _ in sampled], [y for _, y in sampled],
         )
 
     def set_terms(self, include: list[str], exclude: list[str]) -> None:

@@ -175,6 +175,8 @@ class StoppingMonitor:
         self._elusion_next = 0
         self._elusion_rows: set[int] = set()
         self._samples: dict[str, np.ndarray] = {}
+        self._outside_rows = np.empty(0, dtype=np.int64)
+        self._outside_labels = np.empty(0, dtype=np.int64)
         self._prefix_cache: dict[tuple[int, int], np.ndarray | None] = {}
 
     # -- up-front samples -------------------------------------------------
@@ -213,6 +215,16 @@ class StoppingMonitor:
             hit = np.flatnonzero(np.cumsum(self.sample_labels) >= positives)
             self._prefix_cache[key] = self.sample_order[: hit[0] + 1] if len(hit) else None
         return self._prefix_cache[key]
+
+    def set_labelled_outside(self, rows: Sequence[int], labels: Sequence[int]) -> None:
+        """Rows labelled outside the ranked review (a validation sample): read, not unread.
+
+        The estimate counts their relevant rows as found and leaves them out of
+        the unread mass; the rules over the ranked order ignore them. Takes
+        effect at the next `observe` with scores.
+        """
+        self._outside_rows = np.asarray(rows, dtype=np.int64)
+        self._outside_labels = (np.asarray(labels) == 1).astype(np.int64)
 
     # -- observing the ranked review ---------------------------------------
     def observe(
@@ -345,7 +357,8 @@ class StoppingMonitor:
         p = self.calibrated(scores)
         mask = np.zeros(self.n_docs, dtype=bool)
         mask[self._order] = True
-        found = float(self._gain[-1]) if len(self._gain) else 0.0
+        mask[self._outside_rows] = True
+        found = self._found()
         point, sigma = rc.quant_estimate(np.full(int(found), 1.0), p[~mask])
         point_s, sigma_s = rc.quant_estimate(p[mask], p[~mask])
         return point, sigma, float(p[~mask].sum()), point_s, sigma_s
@@ -441,14 +454,18 @@ class StoppingMonitor:
             out.append(stop or RuleStop(name, self.target, False, None, None, 0, self.status.get(name, f"{name}: not yet")))
         return out
 
+    def _found(self) -> int:
+        """Relevant rows found in the ranked review or labelled outside it."""
+        outside = int(self._outside_labels[self._rank[self._outside_rows] < 0].sum())  # not counted twice
+        return (int(self._gain[-1]) if len(self._gain) else 0) + outside
+
     def estimate(self, z: float | None = None) -> RecallEstimate | None:
         """The Quant estimate with a normal interval at the monitor's confidence; None before a model."""
         if not self.history:
             return None
         point, sigma, remaining = self._last
         z = stats.norm.ppf(1 - self.alpha / 2) if z is None else z
-        found = int(self._gain[-1]) if len(self._gain) else 0
-        return RecallEstimate(point, max(0.0, point - z * sigma), min(1.0, point + z * sigma), found, remaining)
+        return RecallEstimate(point, max(0.0, point - z * sigma), min(1.0, point + z * sigma), self._found(), remaining)
 
     def stops_json(self, gold: np.ndarray) -> dict[str, dict[str, object]]:
         """The `stops` object of a simulated run: rule -> target, at, sampled, recall (gold labels needed)."""

@@ -63,3 +63,26 @@ def test_status_and_session_show_the_same_estimate(tmp_path: Path) -> None:
     assert live is not None and again is not None
     assert live.found == again.found == info["recall"]["found"]
     assert live.point == again.point
+
+
+def test_a_labelled_validation_sample_counts_as_read_in_the_estimate() -> None:
+    rng = np.random.default_rng(1)
+    n = 2000
+    scores = np.clip(rng.beta(0.3, 5, n), 0.001, 0.999)
+    truth = (rng.random(n) < scores).astype(int)
+    ranked = np.argsort(-scores)
+    order, rest = ranked[:300], ranked[300:]
+    sample = rng.choice(rest, size=200, replace=False)
+    args = (order.tolist(), truth[order].tolist(), scores[order].tolist(), scores)
+    without = RecallTracker(0.95, 0.95).update(*args)
+    tracker = RecallTracker(0.95, 0.95)
+    with_sample = tracker.update(*args, sample.tolist(), truth[sample].tolist())
+    assert without is not None and with_sample is not None
+    assert with_sample.found == without.found + truth[sample].sum()
+    calibrated = tracker.monitor.calibrated(scores)
+    unread = np.setdiff1d(rest, sample)
+    assert with_sample.est_remaining == round(float(calibrated[unread].sum()))
+    assert with_sample.est_remaining < without.est_remaining
+    # a sampled row that is also in the ranked order is not counted twice
+    again = RecallTracker(0.95, 0.95).update(*args, [int(order[0])], [int(truth[order[0]])])
+    assert again.found == without.found
