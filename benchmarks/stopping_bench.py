@@ -130,17 +130,14 @@ def evaluate(path: Path, seed: int, target: float) -> dict:
         at = (max if spec[0] == "all" else min)(f.at for f in fired) if ok else None
         stops[combo] = {"target": target, "at": at, "sampled": 0,
                         "recall": None if at is None else float(gain[at - 1]) / total}
-    for margin in KNEE_MARGINS:  # knee, then `margin` more documents read; or chm, whichever first
-        knee, chm = monitor.stops.get("knee"), monitor.stops.get("chm")
-        cands = ([min(n, math.ceil(knee.at * (1 + margin)))] if knee else []) + ([chm.at] if chm else [])
-        at = min(cands) if cands else None
-        stops[f"knee+{margin:.0%}|chm"] = {"target": target, "at": at, "sampled": 0,
-                                          "recall": None if at is None else float(gain[at - 1]) / total}
-        relaxed = monitor.stops.get("chm-relaxed")
-        cands = ([min(n, math.ceil(knee.at * (1 + margin)))] if knee else []) + ([relaxed.at] if relaxed else [])
-        at = min(cands) if cands else None
-        stops[f"knee+{margin:.0%}|chm-r"] = {"target": target, "at": at, "sampled": 0,
-                                            "recall": None if at is None else float(gain[at - 1]) / total}
+    knee = monitor.stops.get("knee")
+    for margin in KNEE_MARGINS:  # knee, then `margin` more documents read; or the tail test, whichever first
+        for suffix, rule in (("chm", "chm"), ("chm-r", "chm-relaxed")):
+            tail = monitor.stops.get(rule)
+            cands = ([min(n, math.ceil(knee.at * (1 + margin)))] if knee else []) + ([tail.at] if tail else [])
+            at = min(cands) if cands else None
+            stops[f"knee+{margin:.0%}|{suffix}"] = {"target": target, "at": at, "sampled": 0,
+                                                   "recall": None if at is None else float(gain[at - 1]) / total}
     for k in QUANT_NSTD:  # Quant with k standard deviations, from the monitor's history
         at = next((int(h["reviewed"]) for h in monitor.history if h["point"] - k * h["sigma"] >= target), None)
         stops[f"quant-{k}sd"] = {"target": target, "at": at, "sampled": 0,

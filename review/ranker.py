@@ -40,6 +40,7 @@ MATRIX_CACHE_VERSION = 1
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 """Terms are runs of two or more word characters (sklearn's default)."""
 
+
 def title_part(tokens: str) -> str:
     """The title's terms of a stored token string, "title terms\nbody terms" ("" without a break)."""
     title, brk, _ = tokens.partition(TITLE_BREAK)
