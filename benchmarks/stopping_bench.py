@@ -3,7 +3,8 @@
 Two phases, both cached in benchmarks/out/stopping/:
 
 1. replay: for each collection and seed, a ranked review with review.engine.Engine
-   (relevance, AutoTAR batches: 1, then +ceil(B/10)), from the shared priors
+   (relevance, AutoTAR batches: 1, then +ceil(B/10); or N documents per retrain
+   with --batch N, in a folder of their own), from the shared priors
    (simulate.default_priors). Once every relevant document is found the model
    is frozen and the rest is read in its last order (recall no longer changes;
    the rules still see the last scores). The ledger (order, batch ends, scores
@@ -21,6 +22,7 @@ Usage:
     nice -n 10 /work/venv/bin/python benchmarks/stopping_bench.py --seeds 1-30
     nice -n 10 /work/venv/bin/python benchmarks/stopping_bench.py --collections sr_cohen2006_adhd --seeds 1-5
     /work/venv/bin/python benchmarks/stopping_bench.py --seeds 1-30 --no-replay   # tables from cached ledgers
+    nice -n 10 /work/venv/bin/python benchmarks/stopping_bench.py --collections sr_cohen2006_ppi --batch 1  # retrain per decision
 """
 
 from __future__ import annotations
@@ -72,9 +74,15 @@ def parse_seeds(text: str) -> list[int]:
     return out
 
 
-def replay(name: str, seed: int) -> Path:
+def ledger_dir(batch: str) -> Path:
+    """Where ledgers of one engine version and batch schedule live (AutoTAR keeps the old folder)."""
+    return OUT if batch == "autotar" else OUT.with_name(f"{ENGINE_KEY}-batch{batch}")
+
+
+def replay(name: str, seed: int, batch: str = "autotar") -> Path:
     """Run (or reuse) one ranked review and save its ledger."""
-    path = OUT / f"{name}_{seed}.npz"
+    out = ledger_dir(batch)
+    path = out / f"{name}_{seed}.npz"
     if path.exists():
         return path
     from review.engine import Engine
@@ -88,7 +96,7 @@ def replay(name: str, seed: int) -> Path:
     labels = np.full(n, -1)
     order = list(default_priors(gold, seed))
     labels[order] = gold[order]
-    next_size, size, step = batch_sizes("autotar"), 0, 0
+    next_size, size, step = batch_sizes(batch), 0, 0
     ends, scores, ranking = [], [], None
     t0 = time.perf_counter()
     while len(order) < n:
@@ -105,7 +113,7 @@ def replay(name: str, seed: int) -> Path:
         order.extend(int(r) for r in picked)
         ends.append(len(order))
         scores.append(ranking.scores.astype(np.float32))
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(path, order=np.asarray(order), ends=np.asarray(ends), scores=np.vstack(scores),
                         gold=gold, wall=time.perf_counter() - t0)
     return path
@@ -192,6 +200,9 @@ def main() -> None:
     parser.add_argument("--targets", default=",".join(str(t) for t in TARGETS))
     parser.add_argument("--no-replay", action="store_true", help="use cached ledgers only")
     parser.add_argument("--per-collection", action="store_true", help="also print one table per collection")
+    parser.add_argument("--batch", default="autotar",
+                        help="retraining schedule of the replay: autotar (default) or N documents per retrain "
+                             "(1 = after every decision, as the review screen does)")
     args = parser.parse_args()
     if not BENCH.exists():
         sys.exit(f"no bench data at {BENCH}")
@@ -202,19 +213,20 @@ def main() -> None:
         seeds = parse_seeds(args.large_seeds if large and args.large_seeds else args.seeds)
         results[name] = []
         for seed in seeds:
-            path = OUT / f"{name}_{seed}.npz"
+            path = ledger_dir(args.batch) / f"{name}_{seed}.npz"
             if not path.exists():
                 if args.no_replay:
                     continue
                 t0 = time.perf_counter()
-                replay(name, seed)
+                replay(name, seed, args.batch)
                 print(f"replayed {name} seed {seed} in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
             for target in targets:
                 res = evaluate(path, seed, target)
                 res.update(collection=name, seed=seed, target=target)
                 results[name].append(res)
-        (OUT / f"results_{name}.json").write_text(json.dumps(results[name]))
-    print(f"engine/ranker version {ENGINE_KEY}; ledgers in {OUT}")
+        if results[name]:
+            (ledger_dir(args.batch) / f"results_{name}.json").write_text(json.dumps(results[name]))
+    print(f"engine/ranker version {ENGINE_KEY}, batches {args.batch}; ledgers in {ledger_dir(args.batch)}")
     for target in targets:
         print(table(results, target, "all collections"))
         if args.per_collection:
