@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -152,7 +153,8 @@ def evaluate(path: Path, seed: int, target: float) -> dict:
                                  "recall": None if at is None else float(gain[at - 1]) / total}
     oracle = int(np.flatnonzero(gain >= math.ceil(target * total - 1e-9))[0]) + 1
     calib = _calibration(monitor, gain, total)
-    return {"n": n, "R": total, "oracle": oracle, "stops": stops, "calibration": calib}
+    return {"n": n, "R": total, "oracle": oracle, "stops": stops, "calibration": calib,
+            "estimates": _estimates(monitor, gain, total)}
 
 
 def _calibration(monitor: StoppingMonitor, gain: np.ndarray, total: int) -> list[float]:
@@ -163,6 +165,39 @@ def _calibration(monitor: StoppingMonitor, gain: np.ndarray, total: int) -> list
         if true_left > 0:
             out.append(h["remaining"] / true_left)
     return out
+
+
+def _estimates(monitor: StoppingMonitor, gain: np.ndarray, total: int) -> list[list[float]]:
+    """[true recall, point, low, high, estimated remaining, true remaining] at each batch end where some remain.
+
+    low/high are the on-screen interval (point ∓ z·σ at the monitor's confidence).
+    """
+    z = float(stats.norm.ppf(1 - monitor.alpha / 2))
+    out = []
+    for h in monitor.history:
+        found = int(gain[int(h["reviewed"]) - 1])
+        if found < total:
+            point, sigma = h["point"], h["sigma"]
+            out.append([found / total, point, max(0.0, point - z * sigma), min(1.0, point + z * sigma),
+                        h["remaining"], total - found])
+    return out
+
+
+def estimate_summary(results: dict[str, list[dict]], target: float) -> str:
+    """How the on-screen recall estimate compares with the truth, per collection and over all."""
+    lines = ["\nRecall estimate against the truth (every batch end with relevant documents left):",
+             "| collection | points | inside the interval | true below its lower end | true above its upper end | "
+             "median point − true | true remaining ≤ estimated |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    groups = {**{name: rs for name, rs in results.items()}, "all": [r for rs in results.values() for r in rs]}
+    for name, rs in groups.items():
+        rows = [e for r in rs if r["target"] == target for e in r.get("estimates", [])]
+        if not rows:
+            continue
+        true, point, low, high, est, left = np.asarray(rows, dtype=float).T
+        lines.append(f"| {name} | {len(rows)} | {np.mean((low <= true) & (true <= high)):.3f} | {np.mean(true < low):.3f} | "
+                     f"{np.mean(true > high):.3f} | {np.median(point - true):+.3f} | {np.mean(left <= est):.3f} |")
+    return "\n".join(lines)
 
 
 def table(results: dict[str, list[dict]], target: float, label: str) -> str:
@@ -232,6 +267,7 @@ def main() -> None:
         if args.per_collection:
             for name, rs in results.items():
                 print(table({name: rs}, target, name))
+    print(estimate_summary(results, targets[0]))
     cal = [c for rs in results.values() for r in rs for c in r["calibration"]]
     if cal:
         print(f"\nQuant calibration (estimated / true relevant remaining, all batch ends): "

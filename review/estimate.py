@@ -25,7 +25,7 @@ class RecallSummary:
     """What the screen shows about recall and stopping."""
 
     text: str
-    """E.g. "≈ 91 % (84–96 %)"."""
+    """E.g. "≥ 84 % (estimate 91 %)" (`RecallEstimate.text`)."""
     found: int
     est_remaining: int | None
     stop_text: str | None

@@ -51,7 +51,8 @@ def render_status(info: dict[str, Any]) -> str:
     )
     estimate = info.get("recall")
     if estimate:
-        lines.append(f"Recall         {estimate['text']}")
+        left = estimate.get("est_remaining")
+        lines.append(f"Recall         {estimate['text']}" + ("" if left is None else f"; ≤ {left:,} relevant left (est.)"))
     stop = info.get("stop")
     if stop:
         lines.append(f"Stop?          {'yes: ' if stop['fired'] else ''}{stop['text']}")

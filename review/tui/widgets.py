@@ -172,7 +172,7 @@ class SidePanel(Vertical):
         else:
             rec.append(recall.text)
             if recall.est_remaining is not None:
-                rec.append(f"\n≈ {recall.est_remaining:,} relevant left")
+                rec.append(f"\n≤ {recall.est_remaining:,} relevant left (est.)")
             if recall.stop_text:
                 rec.append("\nStop suggested" if recall.stop_fired else "\n", style="bold")
                 rec.append(("\n" if recall.stop_fired else "") + clean_line(recall.stop_text))
