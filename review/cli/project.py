@@ -92,7 +92,7 @@ def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None,
 @db_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file (default: standard output).")
-@click.option("--all", "include_all", is_flag=True, help="Add every undecided document with its model score; once the recall estimate exists, also a calibrated p_relevant and a predicted label (the k best-scored predicted relevant, k = the estimated relevant remaining).")
+@click.option("--all", "include_all", is_flag=True, help="Add every undecided document with its model score; once the recall estimate exists, also a calibrated p_relevant and a predicted label (the k best-scored predicted relevant, k = the estimated relevant remaining, which runs high, so the set errs towards including).")
 @click.option("--history", is_flag=True, help="Export the whole decision log instead (every entry, undos included).")
 @friendly_errors
 def export(db_path: Path, output: Path | None, include_all: bool, history: bool) -> None:
