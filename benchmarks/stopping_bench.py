@@ -47,7 +47,11 @@ ENGINE_KEY = hashlib.sha1(b"".join((ROOT / "review" / f).read_bytes() for f in (
 OUT = ROOT / "benchmarks" / "out" / "stopping" / ENGINE_KEY
 os.environ.setdefault("REVIEW_CACHE_DIR", str(ROOT / "benchmarks" / "out" / "tokens"))
 
+from review.estimate import MIN_SERVED_NEGATIVES  # noqa: E402
 from review.stopping import StoppingMonitor  # noqa: E402
+
+PRIORS = 2
+"""simulate.default_priors: one relevant and one non-relevant document, read before any model."""
 
 COLLECTIONS = ("sr_cohen2006_adhd", "sr_cohen2006_ppi", "sr_kitchenham2010", "sr_nagtegaal2019",
                "news20_scimed", "legal_cuad_change_of_control")
@@ -77,7 +81,12 @@ def parse_seeds(text: str) -> list[int]:
 
 def ledger_dir(batch: str) -> Path:
     """Where ledgers of one engine version and batch schedule live (AutoTAR keeps the old folder)."""
-    return OUT if batch == "autotar" else OUT.with_name(f"{ENGINE_KEY}-batch{batch}")
+    batch = str(batch).strip().lower()
+    if batch == "autotar":
+        return OUT
+    if not batch.isdigit() or int(batch) < 1:
+        sys.exit(f"--batch must be 'autotar' or a positive integer, not {batch!r}")
+    return OUT.with_name(f"{ENGINE_KEY}-batch{int(batch)}")
 
 
 def replay(name: str, seed: int, batch: str = "autotar") -> Path:
@@ -154,7 +163,7 @@ def evaluate(path: Path, seed: int, target: float) -> dict:
     oracle = int(np.flatnonzero(gain >= math.ceil(target * total - 1e-9))[0]) + 1
     calib = _calibration(monitor, gain, total)
     return {"n": n, "R": total, "oracle": oracle, "stops": stops, "calibration": calib,
-            "estimates": _estimates(monitor, gain, total)}
+            "estimates": _estimates(monitor, gain, total, gold[order])}
 
 
 def _calibration(monitor: StoppingMonitor, gain: np.ndarray, total: int) -> list[float]:
@@ -167,16 +176,22 @@ def _calibration(monitor: StoppingMonitor, gain: np.ndarray, total: int) -> list
     return out
 
 
-def _estimates(monitor: StoppingMonitor, gain: np.ndarray, total: int) -> list[list[float]]:
-    """[true recall, point, low, high, estimated remaining, true remaining] at each batch end where some remain.
+def _estimates(monitor: StoppingMonitor, gain: np.ndarray, total: int, y: np.ndarray) -> list[list[float]]:
+    """[true recall, point, low, high, estimated remaining, true remaining] at each batch end the screen would show.
 
     low/high are the on-screen interval (point ∓ z·σ at the monitor's confidence).
+    Like the screen, skip batch ends before the model has served MIN_SERVED_NEGATIVES
+    non-relevant documents (everything after the two priors was served by a model),
+    and those with nothing left to find. The monitor stops being fed once every
+    rule has fired, so a few late batch ends of some runs are missing.
     """
     z = float(stats.norm.ppf(1 - monitor.alpha / 2))
+    served_negatives = np.cumsum(y == 0) - int(np.sum(y[:PRIORS] == 0))
     out = []
     for h in monitor.history:
-        found = int(gain[int(h["reviewed"]) - 1])
-        if found < total:
+        s = int(h["reviewed"])
+        found = int(gain[s - 1])
+        if found < total and served_negatives[s - 1] >= MIN_SERVED_NEGATIVES:
             point, sigma = h["point"], h["sigma"]
             out.append([found / total, point, max(0.0, point - z * sigma), min(1.0, point + z * sigma),
                         h["remaining"], total - found])
@@ -185,7 +200,7 @@ def _estimates(monitor: StoppingMonitor, gain: np.ndarray, total: int) -> list[l
 
 def estimate_summary(results: dict[str, list[dict]], target: float) -> str:
     """How the on-screen recall estimate compares with the truth, per collection and over all."""
-    lines = ["\nRecall estimate against the truth (every batch end with relevant documents left):",
+    lines = ["\nRecall estimate against the truth (batch ends the screen would show, relevant documents left):",
              "| collection | points | inside the interval | true below its lower end | true above its upper end | "
              "median point − true | true remaining ≤ estimated |",
              "|---|---:|---:|---:|---:|---:|---:|"]
@@ -227,6 +242,13 @@ def table(results: dict[str, list[dict]], target: float, label: str) -> str:
     return "\n".join(rows)
 
 
+def _save_results(path: Path, new: list[dict]) -> None:
+    """Merge `new` into the saved results: a (seed, target) run replaces its old entry, others stay."""
+    keep = json.loads(path.read_text()) if path.exists() else []
+    fresh = {(r["seed"], r["target"]) for r in new}
+    path.write_text(json.dumps([r for r in keep if (r["seed"], r["target"]) not in fresh] + new))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--collections", default=",".join(COLLECTIONS))
@@ -241,6 +263,7 @@ def main() -> None:
     args = parser.parse_args()
     if not BENCH.exists():
         sys.exit(f"no bench data at {BENCH}")
+    ledger_dir(args.batch)  # exits on a bad --batch before any work
     targets = [float(t) for t in args.targets.split(",")]
     results: dict[str, list[dict]] = {}
     for name in args.collections.split(","):
@@ -260,7 +283,7 @@ def main() -> None:
                 res.update(collection=name, seed=seed, target=target)
                 results[name].append(res)
         if results[name]:
-            (ledger_dir(args.batch) / f"results_{name}.json").write_text(json.dumps(results[name]))
+            _save_results(ledger_dir(args.batch) / f"results_{name}.json", results[name])
     print(f"engine/ranker version {ENGINE_KEY}, batches {args.batch}; ledgers in {ledger_dir(args.batch)}")
     for target in targets:
         print(table(results, target, "all collections"))

@@ -11,7 +11,8 @@ the counter. This script applies that rule, at several N, to
 - ASReview's own reviews: the orders `asreview_peer.py` cached (same priors per
   seed). ASReview runs until the last relevant document, so a rule that has not
   fired by then fires N documents later, or at the end of the collection, with
-  every relevant document found; a run capped with --n-stop is left out then.
+  every relevant document found. Runs capped with --n-stop are left out (stderr
+  names them).
 
 Per collection, and over the collections given, it prints for each rule: runs,
 reliability (share of runs whose recall at the stop reaches the target), mean and
@@ -81,6 +82,10 @@ def our_runs(name: str, seeds: list[int], folder: Path, target: float) -> dict[s
         default = {r["seed"]: r["stops"]["default"]["at"] for r in json.loads(results.read_text())
                    if abs(r["target"] - target) < 1e-9}
     rows: dict[str, list[dict]] = {}
+    missing = [s for s in seeds if not (folder / f"{name}_{s}.npz").exists()]
+    if missing:
+        print(f"{name}: no ledger of ours for {len(missing)} of {len(seeds)} seeds in {folder} "
+              "(run stopping_bench.py first, or pass --ledgers)", file=sys.stderr)
     for seed in seeds:
         path = folder / f"{name}_{seed}.npz"
         if not path.exists():
@@ -110,16 +115,18 @@ def asreview_runs(name: str, seeds: list[int], target: float) -> dict[str, list[
         if not path.exists():
             continue
         run_data = json.loads(path.read_text())
+        if run_data.get("n_stop") is not None:
+            print(f"{name} seed {seed}: ASReview run capped with --n-stop, left out", file=sys.stderr)
+            continue
         if gold is None:
             gold = np.asarray(_gold(name))
         y = gold[np.asarray(run_data["order"], dtype=int)]
         total, n = int(gold.sum()), gold.size
-        complete = int(y.sum()) == total
-        base = {"n": n, "oracle": oracle(y, total, target) if y.sum() >= math.ceil(target * total - 1e-9) else None}
+        if int(y.sum()) != total:  # uncapped runs read until the last relevant document
+            sys.exit(f"{path}: the order misses relevant documents; re-run asreview_peer.py")
+        base = {"n": n, "oracle": oracle(y, total, target)}
         for run in RUNS_IN_A_ROW:
-            at = in_a_row_stop(y, n, run, complete)
-            if at is None or base["oracle"] is None:
-                continue
+            at = in_a_row_stop(y, n, run, complete=True)
             recall = float(y[:at].sum()) / total if at <= y.size else 1.0
             rows.setdefault(f"ASReview: {run} irrelevant in a row", []).append({**base, "at": at, "recall": recall})
     return rows

@@ -10,6 +10,7 @@ and the suggestion's rules (review.stopping) run over them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -126,7 +127,7 @@ class RecallTracker:
         gap = self._coverage_gap(labels, served)
         if estimate is None or gap:
             return RecallSummary(f"no estimate yet: {gap or 'no model'}", sum(labels), None, stop.evidence, stop.fired)
-        return RecallSummary(estimate.text(), estimate.found, round(estimate.est_remaining), stop.evidence,
+        return RecallSummary(estimate.text(), estimate.found, estimate.remaining_upper(), stop.evidence,
                              stop.fired, estimate.point, estimate.low, estimate.high)
 
 
@@ -181,7 +182,7 @@ class Prediction:
     probability: float
     """Calibrated P(relevant): the same calibration as the recall estimate."""
     relevant: bool
-    """Among the top-k by score, k = the estimated relevant remaining (rounded)."""
+    """Among the top-k by score, k = the estimated relevant remaining (rounded up)."""
 
 
 def predictions_from_store(store: Store) -> dict[int, Prediction]:
@@ -190,7 +191,7 @@ def predictions_from_store(store: Store) -> dict[int, Prediction]:
     The find-all model's raw scores are not probabilities (class weights and
     presumed negatives put most of them near 0.4-0.9), so "score >= 0.5" would
     call a tenth to a third of the rest relevant. Instead the k best-scored
-    are predicted relevant, k the rounded sum of the calibrated probabilities
+    are predicted relevant, k the sum of the calibrated probabilities, rounded up,
     of the unlabelled documents: the estimated relevant remaining that the
     review screen and `review status` show, less what they still count for
     documents already labelled in a validation sample.
@@ -209,6 +210,6 @@ def predictions_from_store(store: Store) -> dict[int, Prediction]:
     labelled = {original.get(pk, pk) for pk, entry in store.latest_entries().items() if entry.label in labels}
     reviewed |= np.isin(np.asarray(pks, dtype=np.int64), list(labelled))  # elusion samples, labelled copies
     rest = np.flatnonzero(~reviewed)
-    k = round(float(probability[rest].sum()))
+    k = math.ceil(float(probability[rest].sum()) - 1e-9)
     top = set(rest[np.argsort(-scores[rest], kind="stable")[:k]].tolist())
     return {pks[i]: Prediction(float(probability[i]), i in top) for i in rest.tolist()}

@@ -88,14 +88,18 @@ class RecallEstimate:
     est_remaining: float
 
     def text(self) -> str:
-        """E.g. "≥ 84 % (estimate 91 %)": the interval's lower end, then the point estimate.
+        """E.g. "≥ 84 % (estimate 91 %)": the interval's lower end (rounded down), then the point.
 
         The lower end leads because the estimate runs low: on the bench collections
-        true recall lay below the lower end at 0.4 % of checkpoints, inside the interval
+        true recall lay below the lower end at 0.2 % of checkpoints, inside the interval
         at only 4 % (benchmarks/README-stopping.md), so "≈ point (low–high)" would
         have understated recall nearly every time.
         """
-        return f"≥ {self.low:.0%} (estimate {self.point:.0%})".replace("%", " %")
+        return f"≥ {math.floor(self.low * 100 + 1e-9)} % (estimate {self.point * 100:.0f} %)"
+
+    def remaining_upper(self) -> int:
+        """The estimated relevant remaining, rounded up: shown as "≤ N relevant left" (it ran high on the bench)."""
+        return math.ceil(self.est_remaining - 1e-9)
 
 
 @dataclass(frozen=True)

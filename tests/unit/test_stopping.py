@@ -141,6 +141,10 @@ class TestReport:
     def test_estimate_text(self) -> None:
         # the lower end leads: the estimate runs low (benchmarks/README-stopping.md)
         assert RecallEstimate(0.91, 0.84, 0.96, 50, 5.0).text() == "≥ 84 % (estimate 91 %)"
+        # a "≥" never rounds up, a "≤" never rounds down
+        assert RecallEstimate(0.999, 0.9979, 1.0, 50, 0.2).text() == "≥ 99 % (estimate 100 %)"
+        assert RecallEstimate(0.999, 0.9979, 1.0, 50, 0.2).remaining_upper() == 1
+        assert RecallEstimate(0.9, 0.85, 0.95, 50, 3.0).remaining_upper() == 3
 
 
 def test_certified_target_rule_keeps_its_promise() -> None:
