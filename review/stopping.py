@@ -91,8 +91,8 @@ class RecallEstimate:
         """E.g. "≥ 84 % (estimate 91 %)": the interval's lower end (rounded down), then the point.
 
         The lower end leads because the estimate runs low: on the bench collections
-        true recall lay below the lower end at 0.2 % of checkpoints, inside the interval
-        at only 4 % (benchmarks/README-stopping.md), so "≈ point (low–high)" would
+        true recall lay below the lower end at 0.3 % of checkpoints, inside the interval
+        at only 5 % (benchmarks/README-stopping.md), so "≈ point (low–high)" would
         have understated recall nearly every time.
         """
         return f"≥ {math.floor(self.low * 100 + 1e-9)} % (estimate {self.point * 100:.0f} %)"
