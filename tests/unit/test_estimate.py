@@ -41,7 +41,7 @@ def test_tracker_estimates_recall_with_an_interval() -> None:
     # Platt scaling fitted on the top of a ranking extrapolates to the rest (slope 1.36 here,
     # not 1): the estimate is a rough guide, not a certified bound (benchmarks/README-stopping.md).
     assert abs(summary.point - true_recall) < 0.25
-    assert summary.text == f"≥ {summary.low * 100:.0f} % (estimate {summary.point * 100:.0f} %)"
+    assert summary.text == f"≥ {math.floor(summary.low * 100 + 1e-9)} % (estimate {summary.point * 100:.0f} %)"
     # feeding a longer review reuses the monitor; an undo (shorter order) rebuilds it
     more = np.argsort(-scores)[:400]
     assert tracker.update(more.tolist(), truth[more].astype(int).tolist(), scores[more].tolist(), scores).found >= summary.found
