@@ -87,3 +87,17 @@ def test_a_labelled_validation_sample_counts_as_read_in_the_estimate() -> None:
     # a sampled row that is also in the ranked order is not counted twice
     again = RecallTracker(0.95, 0.95).update(*args, [int(order[0])], [int(truth[order[0]])])
     assert again.found == without.found
+
+
+def test_status_shows_the_remaining_only_with_an_estimate() -> None:
+    from review.status import render_status
+
+    base = {"documents": 10, "duplicates": 0, "decided": 4, "relevant": 2, "not_relevant": 2, "skipped": 0,
+            "import_errors": 0, "labels": {"positive": "relevant", "negative": "not relevant"},
+            "goal": "find-all", "strategy": "relevance", "target_recall": 0.95, "confidence": 0.95}
+    with_estimate = {**base, "recall": {"text": "≥ 80 % (estimate 90 %)", "est_remaining": 1234}}
+    assert "Recall         ≥ 80 % (estimate 90 %); ≤ 1,234 relevant left (est.)" in render_status(with_estimate)
+    waiting = {**base, "recall": {"text": "no estimate yet: 3 of 20 non-relevant documents served by the model",
+                                  "est_remaining": None}}
+    assert "Recall         no estimate yet: 3 of 20 non-relevant documents served by the model\n" in render_status(waiting) + "\n"
+    assert "relevant left" not in render_status(waiting)
