@@ -61,6 +61,7 @@ class _Run:
     labels_attached: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     pending_errors: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
     seen_ids: set[str] = field(default_factory=set)
     stems: dict[str, str | None] = field(default_factory=dict)
     pending: tuple[list[NewDocument], Callable[[], list[str]]] | None = None
@@ -99,8 +100,11 @@ def import_sources(
     """Import folders (read recursively), record files and single documents.
 
     A file's doc_id is its path relative to the folder given (POSIX style);
-    a record's is its id. Importing the same sources again adds only what is
-    new or changed; nothing already decided changes.
+    a record's is its id. When another source already holds that id (a.txt
+    in two folders, id 1 in two record files) the newcomer is kept apart
+    under its own path (or file#id) and the report's notes say so. Importing
+    the same sources again adds only what is new or changed; nothing already
+    decided changes.
 
     Args:
         store: The project store to add to.
@@ -151,6 +155,7 @@ def import_sources(
         labels_attached=run.labels_attached,
         skipped=tuple(run.skipped),
         seconds=time.perf_counter() - started,
+        notes=tuple(run.notes),
     )
     store.finish_batch(run.batch_id, report)
     return report
@@ -380,6 +385,8 @@ def _store_pending(run: _Run) -> None:
     run.labels_attached += result.labels_attached
     for doc_id in result.kept_decided:
         run.error(doc_id, "changed since it was imported, but already decided: the decided version is kept")
+    for doc_id, first_source, own_id in result.renamed:
+        run.notes.append((own_id, f"the id {doc_id} already belongs to {first_source}: imported as {own_id}"))
     run.tick(len(docs))
 
 

@@ -67,6 +67,9 @@ class AddResult:
     labels_attached: int = 0
     kept_decided: tuple[str, ...] = ()
     """doc_ids whose text changed on disk but which were already decided: the decided version is kept."""
+    renamed: tuple[tuple[str, str, str], ...] = ()
+    """(doc_id, the source already holding it, the id given instead) for a new source whose
+    id another source already had, e.g. a.txt in two folders: both are kept."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ class ImportReport:
     labels_attached: int = 0
     skipped: tuple[tuple[str, str], ...] = ()
     seconds: float = 0.0
+    notes: tuple[tuple[str, str], ...] = ()
+    """Imported, with something to know: e.g. an id another source already had, so it got another."""
 
 
 @dataclass

@@ -13,7 +13,7 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -218,14 +218,21 @@ class Store:
         """
         added = dupes = unchanged = updated = 0
         kept: list[str] = []
+        renamed: list[tuple[str, str, str]] = []
         labelled: list[tuple[str, str]] = []
         stamp = now()
         with self._write():
             for doc in docs:
                 h = content_hash(doc.text)
                 row = self.db.execute(
-                    "SELECT pk, content_hash FROM documents WHERE doc_id = ?", [doc.doc_id]
+                    "SELECT pk, content_hash, source FROM documents WHERE doc_id = ?", [doc.doc_id]
                 ).fetchone()
+                if row is not None and row[1] != h and not _same_source(row[2], doc.source):
+                    # Another folder or record file had this id first: keep both, never overwrite.
+                    first_id, first_source = doc.doc_id, row[2] or ""
+                    doc, row = self._own_id(doc)
+                    if row is None:
+                        renamed.append((first_id, first_source, doc.doc_id))
                 if row is not None:
                     if row[1] == h:
                         unchanged += 1
@@ -259,7 +266,19 @@ class Store:
                 if doc.label is not None and str(doc.label).strip() != "":
                     labelled.append((doc.doc_id, str(doc.label)))
             attached = self._attach(labelled, "import")[0] if labelled else 0
-        return AddResult(added, dupes, unchanged, updated, attached, tuple(kept))
+        return AddResult(added, dupes, unchanged, updated, attached, tuple(kept), tuple(renamed))
+
+    def _own_id(self, doc: NewDocument) -> tuple[NewDocument, tuple[Any, ...] | None]:
+        """`doc` under an id of its own source (its path, or record file#id), and the row already stored under it."""
+        base = doc.source if doc.source and doc.source.endswith(doc.doc_id) else f"{doc.source}#{doc.doc_id}"
+        for n in range(1, 1000):
+            candidate = base if n == 1 else f"{base}~{n}"
+            row = self.db.execute(
+                "SELECT pk, content_hash, source FROM documents WHERE doc_id = ?", [candidate]
+            ).fetchone()
+            if row is None or _same_source(row[2], doc.source):
+                return replace(doc, doc_id=candidate), row
+        raise StoreError(f"{doc.doc_id}: too many sources share this id")
 
     def set_tokens(self, pairs: Iterable[tuple[int, str]]) -> None:
         """Store token strings computed after import: (pk, tokens) pairs."""
@@ -640,3 +659,13 @@ def _refuse_newer(db: sqlite_utils.Database, path: Path) -> None:
             f"{path} was written by a newer version of review (schema steps {', '.join(sorted(unknown))}). "
             "Upgrade review to open it."
         )
+
+
+def _same_source(stored: str | None, new: str | None) -> bool:
+    """Whether two import sources name the same file (as given, or resolved from here)."""
+    if not stored or not new or stored == new:
+        return True  # nothing to tell them apart: treat as the same document, as before
+    try:
+        return Path(stored).resolve() == Path(new).resolve()
+    except OSError:
+        return False

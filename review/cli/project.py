@@ -80,6 +80,10 @@ def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None,
         f"{report.updated} updated, {report.unchanged} unchanged, {report.labels_attached} label(s) attached, "
         f"{len(report.skipped)} skipped, in {report.seconds:.1f} s."
     )
+    for path, reason in report.notes[:50]:
+        click.echo(f"  note {path}: {reason}", err=True)
+    if len(report.notes) > 50:
+        click.echo(f"  … and {len(report.notes) - 50} more notes like these.", err=True)
     for path, reason in report.skipped[:50]:
         click.echo(f"  skipped {path}: {reason}", err=True)
     if len(report.skipped) > 50:

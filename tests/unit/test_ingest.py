@@ -240,6 +240,39 @@ def test_labels_file_attaches_by_id_file_name_or_stem(store: Store, tmp_path: Pa
     assert len(store.history()) == 3
 
 
+def test_the_same_name_in_another_folder_is_a_document_of_its_own(store: Store, tmp_path: Path) -> None:
+    """Ids are paths relative to the folder given, so two folders can both hold a.txt: the second
+    must not overwrite the first; it gets its own path as its id, and a re-import finds it again."""
+    for folder, text in (("d1", "a trial of methylphenidate"), ("d2", "a tax audit of the subsidiary")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text(text, encoding="utf-8")
+    run_import(store, tmp_path / "d1")
+    second = run_import(store, tmp_path / "d2")
+    own_id = (tmp_path / "d2" / "a.txt").as_posix()
+    assert (second.added, second.updated) == (1, 0)
+    assert second.notes == ((own_id, f"the id a.txt already belongs to {tmp_path / 'd1' / 'a.txt'}: imported as {own_id}"),)
+    assert store.document_by_id("a.txt").text == "a trial of methylphenidate"
+    assert store.document_by_id(own_id).text == "a tax audit of the subsidiary"
+    again = run_import(store, tmp_path / "d2")
+    assert (again.added, again.unchanged, again.notes) == (0, 1, ())
+    (tmp_path / "d2" / "a.txt").write_text("a tax audit, second draft", encoding="utf-8")
+    edited = run_import(store, tmp_path / "d2")
+    assert (edited.added, edited.updated) == (0, 1)
+    assert store.document_by_id(own_id).text == "a tax audit, second draft"
+    assert store.document_by_id("a.txt").text == "a trial of methylphenidate"
+
+
+def test_the_same_record_id_in_another_file_is_a_document_of_its_own(store: Store, tmp_path: Path) -> None:
+    first, other = tmp_path / "first.csv", tmp_path / "other.tsv"
+    first.write_text("id,title,abstract\n1,Paper one,Abstract one\n", encoding="utf-8")
+    other.write_text("id\ttitle\tabstract\n1\tAnother paper\tAnother abstract\n", encoding="utf-8")
+    run_import(store, first)
+    report = run_import(store, other)
+    assert (report.added, report.updated) == (1, 0)
+    assert store.document_by_id("1").title == "Paper one"
+    assert store.document_by_id(f"{other}#1").title == "Another paper"
+
+
 def test_record_file_import_with_labels_and_reimport(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "refs.csv"
     path.write_text(
