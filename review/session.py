@@ -382,6 +382,21 @@ class ReviewSession:
         self._front_load_validation()
         return drawn
 
+    def planned_validation_size(self) -> int:
+        """The elusion sample `start_validation()` would draw (raises ReviewError when it is too early)."""
+        return validation.planned_size(self.store)
+
+    def cancel_validation(self) -> int:
+        """Abandon the open elusion sample; its unlabelled documents rejoin the ranked queue. Returns their number."""
+        released = set(validation.pending(self.store))
+        validation.cancel(self.store)
+        self._validation_pending = set()
+        if self._current is not None and self._current.document.pk in released:
+            self._current = None  # a random sample document: the ranked order decides what comes next
+        if self.ranking is not None:
+            self._set_queue(*self.queue_for(self.ranking))
+        return len(released)
+
     def validation(self) -> validation.Validation | None:
         """The latest elusion sample's progress and, once labelled, its recall bound."""
         return validation.state(self.store)

@@ -519,6 +519,12 @@ class Store:
                 [(name, pk, start + i, now()) for i, pk in enumerate(pks)],
             )
 
+    def remove_from_sample(self, name: str, pks: Sequence[int]) -> None:
+        """Take documents out of a named sample (e.g. the unlabelled rest of an abandoned one)."""
+        with self._write():
+            for pk in pks:
+                self.db.execute("DELETE FROM samples WHERE name = ? AND doc_pk = ?", [name, pk])
+
     def sample(self, name: str) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT doc_pk FROM samples WHERE name = ? ORDER BY position", [name])]
 

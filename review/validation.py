@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 from review import recall
 from review.errors import ReviewError
-from review.models import SKIPPED
+from review.models import SKIPPED, ReviewConfig
 from review.store import Store, now
 
 SETTING = "validation"
 PREFIX = "elusion-"
+MAX_SHARE = 0.5
+"""A default sample larger than this share of the unreviewed rest is not drawn: the review is
+not far enough along for an elusion test to certify the target (a smaller `size` still can be)."""
 
 
 @dataclass(frozen=True)
@@ -60,14 +63,8 @@ def _undecided_unique(store: Store) -> list[int]:
     return [pk for pk, dup in zip(pks, dupes) if not dup and pk not in decided]
 
 
-def start(store: Store, size: int | None = None, random_state: int | None = None) -> Validation:
-    """Draw an elusion sample from the unreviewed documents.
-
-    Args:
-        store: The project.
-        size: Sample size; default: the smallest that certifies the project's
-            target recall if the sample holds no relevant document.
-        random_state: Seed of the draw (None: fresh randomness).
+def _ready(store: Store) -> tuple[ReviewConfig, int, list[int]]:
+    """(config, relevant found, unreviewed documents) when a sample can be drawn.
 
     Raises:
         ReviewError: a sample is still being labelled, nothing relevant has
@@ -75,18 +72,52 @@ def start(store: Store, size: int | None = None, random_state: int | None = None
     """
     current = state(store)
     if current is not None and not current.complete:
-        raise ReviewError(f"An elusion sample is still open: {current.text()}")
+        raise ReviewError(f"An elusion sample is still open: {current.text()}", "Validation under way")
     config = store.config()
-    positive = config.labels.positive
-    found = sum(1 for label in store.current_labels().values() if label == positive)
+    found = sum(1 for label in store.current_labels().values() if label == config.labels.positive)
     rest = _undecided_unique(store)
     if found == 0:
-        raise ReviewError("Nothing relevant has been found yet: an elusion test cannot bound recall.")
+        raise ReviewError("Nothing relevant has been found yet: an elusion test cannot bound recall.", "Too early")
     if not rest:
-        raise ReviewError("Every document has been reviewed: recall is 100 % of what the reviewers marked.")
-    alpha = 1.0 - config.confidence
+        raise ReviewError("Every document has been reviewed: recall is 100 % of what the reviewers marked.",
+                          "Nothing to sample")
+    return config, found, rest
+
+
+def planned_size(store: Store) -> int:
+    """The default sample size: the smallest that certifies the target if it holds no relevant document.
+
+    Raises:
+        ReviewError: as `_ready`, or the sample would need more than
+            MAX_SHARE of the unreviewed documents.
+    """
+    config, found, rest = _ready(store)
+    size = recall.elusion_sample_size(found, len(rest), config.target_recall, 1.0 - config.confidence)
+    if size is None or size > MAX_SHARE * len(rest):
+        need = f"{size:,}" if size is not None and size <= len(rest) else "all"
+        raise ReviewError(
+            f"Certifying {config.target_recall:.0%} recall now would take a random sample of {need} of the "
+            f"{len(rest):,} unreviewed documents ({found:,} relevant found so far). Keep reviewing and "
+            "validate later, or draw a smaller sample with `review validate --size N` (its bound will fall "
+            "short of the target).".replace("%", " %"), "Too early to validate")
+    return size
+
+
+def start(store: Store, size: int | None = None, random_state: int | None = None) -> Validation:
+    """Draw an elusion sample from the unreviewed documents.
+
+    Args:
+        store: The project.
+        size: Sample size; default: `planned_size`.
+        random_state: Seed of the draw (None: fresh randomness).
+
+    Raises:
+        ReviewError: as `_ready`, or (default size) the sample would take
+            more than MAX_SHARE of the unreviewed documents.
+    """
+    config, found, rest = _ready(store)
     if size is None:
-        size = recall.elusion_sample_size(found, len(rest), config.target_recall, alpha) or len(rest)
+        size = planned_size(store)
     size = max(1, min(size, len(rest)))
     n = sum(1 for name in store.sample_names() if name.startswith(PREFIX)) + 1
     name = f"{PREFIX}{n}"
@@ -94,6 +125,24 @@ def start(store: Store, size: int | None = None, random_state: int | None = None
     store.add_sample(name, pks)
     store.set_setting(SETTING, {"name": name, "found": found, "unreviewed": len(rest), "drawn_at": now()})
     return Validation(name, size, 0, 0, found, len(rest), config.target_recall, config.confidence, None)
+
+
+def cancel(store: Store) -> int:
+    """Abandon the open elusion sample; return how many of its documents were still unlabelled.
+
+    Those go back to the ranked queue as ordinary documents. Sample documents
+    already labelled keep their labels and stay out of training, as drawn at random.
+
+    Raises:
+        ReviewError: no sample is open.
+    """
+    current = state(store)
+    if current is None or current.complete:
+        raise ReviewError("No elusion sample is open.", "Nothing to cancel")
+    unlabelled = pending(store)
+    store.remove_from_sample(current.name, unlabelled)
+    store.set_setting(SETTING, None)
+    return len(unlabelled)
 
 
 def state(store: Store) -> Validation | None:

@@ -170,24 +170,35 @@ def demo(folder: Path | None, reviewer: str) -> None:
               help="Sample size (default: the smallest that can certify the target recall).")
 @click.option("--new", "new_sample", is_flag=True,
               help="Draw a new sample after a finished one (a repeated test is weaker than a single one).")
+@click.option("--cancel", is_flag=True,
+              help="Abandon the open sample: its unlabelled documents go back to the ranked queue.")
 @friendly_errors
-def validate(db_path: Path, size: int | None, new_sample: bool) -> None:
+def validate(db_path: Path, size: int | None, new_sample: bool, cancel: bool) -> None:
     """Check recall with an elusion test: a random sample of the unreviewed documents.
 
     The first call draws the sample; its documents come first in `review open`
     (they never train the model). Once all are labelled, `review validate`
-    reports a lower bound on recall at the project's confidence.
+    reports a lower bound on recall at the project's confidence. Too early in
+    a review (when certifying the target would take more than half of the
+    unreviewed documents) it says so and draws nothing, unless --size is given.
     """
     from review import validation
 
     store = open_store(db_path)
+    if cancel:
+        released = validation.cancel(store)
+        click.echo(f"Elusion sample abandoned: {released} unlabelled document(s) went back to the ranked queue.")
+        return
     current = validation.state(store)
     if current is not None and (not current.complete or not new_sample):
         click.echo(current.text())
         if current.complete:
             click.echo("A new sample (`--new`) would be a second test of the same review: treat it with care.")
         else:
-            click.echo("Label the sample in `review open`: its documents come first.")
+            click.echo("Label the sample in `review open`: its documents come first "
+                       "(or abandon it: `review validate --cancel`).")
+            if size is not None or new_sample:
+                click.echo("--size and --new wait until this sample is finished or abandoned.")
         return
     drawn = validation.start(store, size)
     click.echo(

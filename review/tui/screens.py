@@ -339,18 +339,39 @@ class ReviewScreen(Screen[None]):
         """Offer to draw an elusion sample (the check behind a stop decision)."""
         current = self.session.validation()
         if current is not None and not current.complete:
-            self.notify(current.text(), title="Validation under way")
+            body = (f"{current.text()} Its unlabelled documents go back to the ranked queue; the labels "
+                    "already given stay.")
+            self.app.push_screen(ConfirmModal("Abandon the elusion sample?", body), self._cancel_validation)
             return
-        body = ("A random sample of the documents nobody has reviewed yet comes next in your queue. Label it "
-                "as usual; when it is done, the recall bound it proves is shown in the side panel and by "
-                "`review status`. The sample never trains the model.")
-        self.app.push_screen(ConfirmModal("Draw an elusion sample now?", body), self._start_validation)
+        try:
+            size = self.session.planned_validation_size()
+        except ReviewError as exc:
+            self.notify(exc.message, title=exc.title, severity="warning")
+            return
+        body = (f"A random sample of {size:,} of the documents nobody has reviewed yet comes next in your queue. "
+                "Label it as usual; when it is done, the recall bound it proves is shown in the side panel and "
+                "by `review status`. The sample never trains the model. Press v again to abandon it.")
+        self.app.push_screen(ConfirmModal(f"Draw an elusion sample of {size:,} now?", body),
+                             lambda yes: self._start_validation(yes, size))
 
-    def _start_validation(self, yes: bool | None) -> None:
+    def _cancel_validation(self, yes: bool | None) -> None:
         if not yes:
             return
         try:
-            drawn = self.session.start_validation()
+            released = self.session.cancel_validation()
+        except ReviewError as exc:
+            self.notify(exc.message, title=exc.title, severity="error")
+            return
+        self.notify(f"{released:,} unlabelled sample documents went back to the ranked queue.",
+                    title="Elusion sample abandoned")
+        self.post_message(DocumentDecided("validation", -1, None))
+        self.schedule_panel()
+
+    def _start_validation(self, yes: bool | None, size: int | None = None) -> None:
+        if not yes:
+            return
+        try:
+            drawn = self.session.start_validation(size)
         except ReviewError as exc:
             self.notify(exc.message, title=exc.title, severity="error")
             return

@@ -8,11 +8,12 @@ import pytest
 from textual.message import Message
 from textual.widgets import Static
 
+from review import validation
 from review.models import SKIPPED
 from review.session import ReviewSession
 from review.tui.app import ReviewApp
 from review.tui.browse import HistoryScreen, SearchScreen
-from review.tui.dialogs import HelpScreen
+from review.tui.dialogs import ConfirmModal, HelpScreen
 from review.tui.messages import DocumentDecided
 from review.tui.screens import ReviewScreen
 from review.tui.widgets import DocumentView, StateView
@@ -243,19 +244,44 @@ async def test_everything_reviewed_shows_a_summary(make: Callable[..., ReviewApp
         assert app.review_screen.query_one(DocumentView).display
 
 
-async def test_validate_draws_an_elusion_sample_after_confirmation(make: Callable[..., ReviewApp],
-                                                                   session: ReviewSession) -> None:
+async def test_validate_too_early_says_so_and_draws_nothing(make: Callable[..., ReviewApp],
+                                                            session: ReviewSession) -> None:
+    app = make()
+    async with app.run_test() as pilot:
+        await pilot.press("r", "n")  # 1 relevant found, 18 unread: certifying would need them all
+        await pilot.press("v")
+        await pilot.pause()
+        assert session.validation() is None
+        assert any(n.title == "Too early to validate" and "all of the 18 unreviewed" in n.message
+                   for n in app._notifications)
+        assert not isinstance(app.screen, ConfirmModal)
+
+
+async def test_validate_draws_an_elusion_sample_after_confirmation_and_v_abandons_it(
+        make: Callable[..., ReviewApp], session: ReviewSession, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(validation, "planned_size", lambda store: 5)  # this tiny project is never far enough along
     app = make()
     async with app.run_test() as pilot:
         await pilot.press("r", "n")
         await pilot.press("v", "n")  # asked, declined
         assert session.validation() is None
         shown = shown_pk(app)
-        await pilot.press("v", "y")
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal) and "of 5 now" in app.screen.title_text
+        await pilot.press("y")
         drawn = session.validation()
-        assert drawn is not None and drawn.size > 0
+        assert drawn is not None and drawn.size == 5
         assert shown_pk(app) == shown  # the document on screen stays
         await pilot.press("n")
         assert shown_pk(app) in set(session.store.sample(drawn.name))
         await pilot.pause(0.3)
         assert "Elusion sample" in str(app.review_screen.query_one("#panel-recall", Static).content)
+        await pilot.press("n")  # one sample document labelled
+        await pilot.press("v", "y")  # abandon: the unlabelled rest rejoins the ranked queue
+        await pilot.pause()
+        assert session.validation() is None
+        assert len(session.store.sample(drawn.name)) == 1  # the one labelled stays in the sample
+        assert any(n.title == "Elusion sample abandoned" and n.message.startswith("4 ") for n in app._notifications)
+        assert "elusion" not in (session.current().reason or "")
+        assert shown_pk(app) == session.current().document.pk  # the screen follows

@@ -64,3 +64,40 @@ def test_validate_command_draws_then_reports(filled_store: Store) -> None:
         session.not_relevant()
     done = CliRunner().invoke(cli, ["validate", "--db", db])
     assert "Elusion test: 0 relevant in a random sample of 3 of 18" in done.output
+
+
+def test_too_early_to_certify_draws_nothing_unless_a_size_is_given(filled_store: Store) -> None:
+    filled_store.attach_labels([("d000", "1"), ("d001", "0")])  # 1 relevant found, 18 unread
+    with pytest.raises(ReviewError, match="would take a random sample of all of the 18 unreviewed") as err:
+        validation.start(filled_store)
+    assert err.value.title == "Too early to validate"
+    assert validation.state(filled_store) is None and filled_store.sample_names() == []
+    assert validation.start(filled_store, size=4).size == 4  # asked for explicitly: drawn
+
+
+def test_planned_size_is_the_certifying_size_once_it_is_at_most_half_the_rest(filled_store: Store) -> None:
+    from dataclasses import replace
+
+    filled_store.save_config(replace(filled_store.config(), target_recall=0.5))
+    filled_store.attach_labels([(f"d{i:03d}", "1") for i in range(6)])  # 6 found, 14 unread
+    size = validation.planned_size(filled_store)
+    assert size == recall.elusion_sample_size(6, 14, 0.5, 0.05) and size <= 7
+    assert validation.start(filled_store, random_state=0).size == size
+
+
+def test_cancel_releases_the_unlabelled_sample_documents(filled_store: Store) -> None:
+    filled_store.attach_labels([("d000", "1"), ("d001", "0")])
+    db = str(filled_store.path)
+    drawn = validation.start(filled_store, size=5, random_state=1)
+    sample = filled_store.sample(drawn.name)
+    filled_store.record(sample[0], "not relevant", "ann")
+    waiting = CliRunner().invoke(cli, ["validate", "--db", db, "--size", "3"])
+    assert "1 of 5 labelled" in waiting.output and "--size and --new wait" in waiting.output
+    assert "review validate --cancel" in waiting.output
+    cancelled = CliRunner().invoke(cli, ["validate", "--db", db, "--cancel"])
+    assert cancelled.exit_code == 0 and "4 unlabelled document(s) went back" in cancelled.output
+    assert validation.state(filled_store) is None
+    assert filled_store.sample(drawn.name) == [sample[0]]  # labelled at random: still kept out of training
+    assert validation.sample_pks(filled_store) == {sample[0]}
+    again = CliRunner().invoke(cli, ["validate", "--db", db, "--cancel"])
+    assert again.exit_code != 0 and "No elusion sample is open" in again.output
