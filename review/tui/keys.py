@@ -54,7 +54,7 @@ REVIEW_ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("next", "right", "next", "Next", footer=False),
     KeyAction("model_terms", "e", "toggle_terms", "Model terms", footer=False),
     KeyAction("edit_terms", "i", "edit_terms", "Edit terms", footer=False),
-    KeyAction("validate", "v", "validate", "Validate (elusion sample; again: abandon it)", footer=False),
+    KeyAction("validate", "v", "validate", "Elusion sample: draw / abandon", footer=False),
     KeyAction("help", "question_mark", "help", "Help"),
     KeyAction("quit", "q", "quit", "Quit"),
 )
