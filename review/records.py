@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from review.csvsafe import restore
 from review.errors import IngestError
 from review.models import NewDocument
 from review.readers import clean_title, detect_encoding, first_line
@@ -111,7 +112,7 @@ def read_labels(path: Path) -> Iterator[tuple[str, str, str]]:
                 raise IngestError(f"needs an id and a label column (columns: {', '.join(columns[:8]) or 'none'})")
             for cells in reader:
                 row = dict(zip(columns, (c.strip() for c in cells)))
-                raw_id, label = row.get(id_col, ""), row.get(label_col, "")
+                raw_id, label = restore(row.get(id_col, "")), row.get(label_col, "")  # our export's ids read back
                 if raw_id and label.casefold() not in NO_LABEL:
                     yield raw_id, row.get(file_col, "") if file_col else "", label
         except csv.Error as exc:
@@ -138,7 +139,7 @@ def record_to_document(row: dict[str, Any], number: int, path: Path) -> NewDocum
     title_col = find_column(columns, TITLE_COLUMNS)
     text_col = find_column(columns, TEXT_COLUMNS)
     label_col = find_column(columns, LABEL_COLUMNS)
-    raw_id = _cell(row.get(id_col)) if id_col else ""
+    raw_id = restore(_cell(row.get(id_col))) if id_col else ""  # an id our export neutralised reads back as itself
     doc_id = raw_id or f"{path.name}:{number}"
     title = clean_title(_cell(row.get(title_col)) if title_col else "")
     text = _cell(row.get(text_col)) if text_col else ""

@@ -370,3 +370,23 @@ def test_bench_folder_of_2000_files_with_labels(store: Store) -> None:
     assert (counts["relevant"], counts["not_relevant"]) == (1000, 1000)
     _, tokens, _ = store.corpus()
     assert all(tokens)
+
+
+def test_ids_our_export_neutralised_read_back_as_themselves(store: Store, tmp_path: Path) -> None:
+    """Export puts a quote before a cell a spreadsheet would run (=, +, -, @): a labels file or a
+    record file written from that export must still name the same documents."""
+    from review.csvsafe import neutralise
+
+    records = tmp_path / "refs.csv"
+    records.write_text("id,title,abstract\n=1+1,Formula id,First abstract\n+cmd,Plus id,Second abstract\n",
+                       encoding="utf-8")
+    run_import(store, records)
+    assert store.document_by_id("=1+1") is not None
+    labels = tmp_path / "labels.csv"
+    labels.write_text(f"id,label\n{neutralise('=1+1')},1\n{neutralise('+cmd')},0\n", encoding="utf-8")
+    report = run_import(store, records, labels_file=labels)
+    assert (report.labels_attached, report.skipped) == (2, ())
+    exported = tmp_path / "exported.csv"
+    exported.write_text(f"id,title,abstract\n{neutralise('=1+1')},Formula id,First abstract\n", encoding="utf-8")
+    again = run_import(store, exported)
+    assert (again.added, again.unchanged) == (0, 1)  # the same document, not a new one with a quoted id
