@@ -62,6 +62,8 @@ class _Run:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     pending_errors: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    read_ok: list[str] = field(default_factory=list)
+    """Files read this chunk: an error an earlier import recorded for them is cleared."""
     seen_ids: set[str] = field(default_factory=set)
     stems: dict[str, str | None] = field(default_factory=dict)
     pending: tuple[list[NewDocument], Callable[[], list[str]]] | None = None
@@ -72,6 +74,9 @@ class _Run:
         self.pending_errors.append((where, reason))
 
     def flush_errors(self) -> None:
+        if self.read_ok:
+            self.store.clear_import_errors(self.read_ok)
+            self.read_ok = []
         if self.pending_errors:
             self.store.add_import_errors(self.batch_id, self.pending_errors)
             self.pending_errors = []
@@ -286,6 +291,7 @@ def _import_files(run: _Run, files: Iterator[tuple[Path, str]], chunk_size: int)
                 run.error(str(path), exc.message)
                 run.tick(1)
                 continue
+            run.read_ok.append(str(path))
             if known.get(doc_id) == content_hash(result.text):
                 run.unchanged += 1
                 run.tick(1)

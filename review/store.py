@@ -181,11 +181,16 @@ class Store:
             )
 
     def add_import_errors(self, batch_id: int, errors: Iterable[tuple[str, str]]) -> None:
+        """Record why files or records were skipped; a path's new reason replaces its old one."""
+        rows = [(batch_id, path, reason, now()) for path, reason in errors]
         with self._write():
-            self.db.conn.executemany(
-                "INSERT INTO import_errors (batch_id, path, reason, at) VALUES (?, ?, ?, ?)",
-                [(batch_id, path, reason, now()) for path, reason in errors],
-            )
+            self.db.conn.executemany("DELETE FROM import_errors WHERE path = ?", [(r[1],) for r in rows])
+            self.db.conn.executemany("INSERT INTO import_errors (batch_id, path, reason, at) VALUES (?, ?, ?, ?)", rows)
+
+    def clear_import_errors(self, paths: Iterable[str]) -> None:
+        """Forget the errors of files that have now been read."""
+        with self._write():
+            self.db.conn.executemany("DELETE FROM import_errors WHERE path = ?", [(p,) for p in paths])
 
     def import_errors(self, batch_id: int | None = None) -> list[tuple[str, str]]:
         sql = "SELECT path, reason FROM import_errors"

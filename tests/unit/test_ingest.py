@@ -390,3 +390,17 @@ def test_ids_our_export_neutralised_read_back_as_themselves(store: Store, tmp_pa
     exported.write_text(f"id,title,abstract\n{neutralise('=1+1')},Formula id,First abstract\n", encoding="utf-8")
     again = run_import(store, exported)
     assert (again.added, again.unchanged) == (0, 1)  # the same document, not a new one with a quoted id
+
+
+def test_import_errors_do_not_pile_up_and_clear_once_a_file_reads(store: Store, tmp_path: Path) -> None:
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "good.txt").write_text("a readable document", encoding="utf-8")
+    (root / "empty.txt").write_text("", encoding="utf-8")
+    for _ in range(3):
+        run_import(store, root)
+    assert store.counts()["import_errors"] == 1
+    assert [path for path, _ in store.import_errors()] == [str(root / "empty.txt")]
+    (root / "empty.txt").write_text("now it has text", encoding="utf-8")
+    run_import(store, root)
+    assert store.counts()["import_errors"] == 0
