@@ -53,7 +53,7 @@ def init(db_path: Path, labels: str | None, goal: str | None, strategy: str | No
 
 
 @click.command(name="import")
-@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @db_option
 @click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A CSV of id,label: known decisions to start from (e.g. a file `review export` wrote).")
@@ -66,10 +66,14 @@ def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None,
     """Import folders (.txt .md .html .eml .pdf .docx) and record files (.csv .tsv .jsonl .ris).
 
     Re-importing a folder adds only what is new; nothing already decided changes.
-    Files that cannot be read are skipped and listed with their reason.
+    Files that cannot be read are skipped and listed with their reason. With
+    --labels and no SOURCES, the labels go to documents already in the project.
     """
     from review.cli.progress import progress_bar
     from review.ingest import import_sources
+
+    if not sources and labels_file is None:
+        raise click.UsageError("Give the folders or record files to import (or --labels FILE for labels alone).")
 
     store = open_store(db_path, create=True)
     limit = max_file_mb if max_file_mb is not None else store.config().max_file_mb

@@ -46,6 +46,10 @@ def run_app(db_path: Path, reviewer: str) -> None:
 def open_app(db_path: Path, reviewer: str | None) -> None:
     """Open the review screen: one key per decision while the model learns.
 
-    Keys: r relevant, n not relevant, s skip, u undo, / search, h history, ? help, q quit.
+    \b
+    Keys: r relevant, n not relevant, s skip, u undo, / search, h history,
+    a note, t tags, p or ← previous, → next, e model terms, i edit terms,
+    m strategy (relevance / uncertainty / mixed), v elusion sample (draw or
+    abandon), ? help, q quit. Remap them in ~/.config/review/keys.toml.
     """
     run_app(db_path, reviewer or default_reviewer())

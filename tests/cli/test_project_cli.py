@@ -110,3 +110,16 @@ def test_demo_without_a_terminal_plays_a_scripted_review(tmp_path: Path) -> None
     # enough decisions for an estimate: its lower end, the point and the remaining
     assert re.search(r"Recall         ≥ \d+ % \(estimate \d+ %\); ≤ \d+ relevant left \(est\.\)", result.output)
     assert io.StringIO(result.output).getvalue().count("Traceback") == 0
+
+
+def test_labels_alone_go_to_documents_already_imported(tmp_path: Path) -> None:
+    db = str(tmp_path / "p.db")
+    records = tmp_path / "refs.csv"
+    records.write_text("id,title,abstract\np1,One,First\np2,Two,Second\n", encoding="utf-8")
+    assert _run("import", str(records), "--db", db).exit_code == 0
+    labels = tmp_path / "labels.csv"
+    labels.write_text("id,label\np1,1\np2,0\n", encoding="utf-8")
+    result = _run("import", "--db", db, "--labels", str(labels))
+    assert result.exit_code == 0 and "2 label(s) attached" in result.output
+    nothing = _run("import", "--db", db)
+    assert nothing.exit_code == 2 and "Give the folders or record files to import" in nothing.output
