@@ -311,15 +311,22 @@ def _import_files(run: _Run, files: Iterator[tuple[Path, str]], chunk_size: int)
 
 def _import_records(run: _Run, path: Path, chunk_size: int) -> None:
     records = read_records(path, on_error=run.error)
+    seen = len(run.skipped)
+    count = 0
     try:
         while True:
             group = [doc for _, doc in zip(range(chunk_size), records)]
             if not group:
-                return
+                break
+            count += len(group)
             _import_record_group(run, path, group)
             run.flush_errors()
     except IngestError as exc:
         run.error(str(path), exc.message)
+        return
+    if count == 0 and len(run.skipped) == seen:
+        run.error(str(path), "no records: the file has a header (or nothing) but no rows")
+    run.flush_errors()
 
 
 def _import_record_group(run: _Run, path: Path, group: list[NewDocument]) -> None:

@@ -404,3 +404,11 @@ def test_import_errors_do_not_pile_up_and_clear_once_a_file_reads(store: Store, 
     (root / "empty.txt").write_text("now it has text", encoding="utf-8")
     run_import(store, root)
     assert store.counts()["import_errors"] == 0
+
+
+def test_a_record_file_without_rows_says_so(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "header_only.csv"
+    path.write_text("id,title,abstract\n", encoding="utf-8")
+    report = run_import(store, path)
+    assert report.added == 0
+    assert dict(report.skipped) == {str(path): "no records: the file has a header (or nothing) but no rows"}
