@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from review.errors import ReviewError
 from review.models import SKIPPED
-from review.tui.keys import LABEL_ACTIONS, display_key, effective_keys, label_bindings
+from review.tui.keys import LABEL_ACTIONS, display_key, effective_keys, label_bindings, name_label_keys
 from review.tui.messages import DocumentDecided
 from review.tui.sanitize import clean, clean_line
 
@@ -36,6 +36,8 @@ class _LabelList(Screen[None]):
         super().__init__()
         self.session = session
         self.keys = effective_keys(keys or {})
+        labels = session.config.labels
+        name_label_keys(self, labels.positive, labels.negative)
 
     def label_keys(self) -> str:
         """The three label keys in force, for hints: "r / n / s"."""

@@ -15,6 +15,8 @@ twice are reported and ignored, never fatal: the screen still opens.
 
 from __future__ import annotations
 
+import dataclasses
+
 import os
 import tomllib
 from collections.abc import Mapping
@@ -168,3 +170,18 @@ def label_bindings() -> list[Binding]:
         Binding(by_id[i].key, by_id[i].action.replace("decide", "label_row"), by_id[i].description, id=i)
         for i in LABEL_ACTIONS
     ]
+
+
+def name_label_keys(node: object, positive: str, negative: str) -> None:
+    """Show a project's own label names (e.g. "Responsive") on the r / n bindings of `node`.
+
+    Textual keeps a per-instance copy of the bindings (`_bindings`); when a
+    future version does not, the default names stay: nothing breaks.
+    """
+    names = {"relevant": positive[:1].upper() + positive[1:], "not_relevant": negative[:1].upper() + negative[1:]}
+    bindings = getattr(node, "_bindings", None)
+    table = getattr(bindings, "key_to_bindings", None)
+    if not isinstance(table, dict):
+        return
+    for key, entries in table.items():
+        table[key] = [dataclasses.replace(b, description=names[b.id]) if b.id in names else b for b in entries]

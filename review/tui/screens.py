@@ -17,7 +17,7 @@ from review.models import SKIPPED
 from review.session import QueueItem
 from review.tui.browse import HistoryScreen, SearchScreen
 from review.tui.dialogs import ConfirmModal, HelpScreen, NoteModal, TagsModal, TermsModal
-from review.tui.keys import display_key, effective_keys, review_bindings
+from review.tui.keys import display_key, effective_keys, name_label_keys, review_bindings
 from review.tui.messages import DocumentDecided
 from review.tui.sanitize import clean_line
 from review.tui.widgets import DocumentView, Highlights, ModelStatus, SidePanel, StateView
@@ -56,6 +56,8 @@ class ReviewScreen(Screen[None]):
         self._recall_due = True
         self._last_event = 0.0
         self._stop_told = False
+        labels = session.config.labels
+        name_label_keys(self, labels.positive, labels.negative)
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar", markup=False)

@@ -106,3 +106,18 @@ async def test_stop_suggestion_is_explained(make, session: ReviewSession, monkey
         panel = str(app.review_screen.query_one("#panel-recall", Static).content)
         assert "≥ 91 % (estimate 96 %)" in panel and "≤ 0 relevant left (est.)" in panel
         assert any(n.title == "Stop suggested" for n in app._notifications)
+
+
+async def test_the_footer_names_the_projects_own_labels(project: Store, no_user_keys: Path) -> None:
+    from dataclasses import replace
+
+    from review.models import LabelSet
+
+    project.save_config(replace(project.config(), labels=LabelSet("responsive", "not responsive")))
+    app = ReviewApp(ReviewSession(project, "alice", random_state=0), prepare=False)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        shown = {ab.binding.id: ab.binding.description for ab in app.review_screen.active_bindings.values()}
+        assert (shown["relevant"], shown["not_relevant"]) == ("Responsive", "Not responsive")
+        await pilot.press("r")  # the key still decides, under its new name
+        assert project.counts()["relevant"] == 1
