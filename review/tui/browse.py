@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from review.errors import ReviewError
-from review.models import SKIPPED
+from review.models import SKIPPED, Decision
 from review.tui.keys import LABEL_ACTIONS, display_key, effective_keys, label_bindings, name_label_keys
 from review.tui.messages import DocumentDecided
 from review.tui.sanitize import clean, clean_line
@@ -148,8 +148,8 @@ class HistoryScreen(_LabelList):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for name, width in (("when", 16), ("reviewer", 10), ("label", 14), ("kind", 7), ("document", None),
-                            ("note", 20)):
+        for name, width in (("when", 16), ("reviewer", 10), ("label", 14), ("kind", 7), ("document", 30),
+                            ("note", 28)):
             table.add_column(name, key=name, width=width)
         self.reload()
         table.focus()
@@ -160,13 +160,16 @@ class HistoryScreen(_LabelList):
         row = table.cursor_row
         table.clear()
         titles: dict[int, str] = {}
-        for entry in self.session.history(limit=HISTORY_LIMIT):
+        entries = self.session.history(limit=HISTORY_LIMIT)
+        kinds = _note_only_edits(entries)
+        for entry in entries:
             if entry.doc_pk not in titles:
                 doc = self.session.store.document(entry.doc_pk)
                 titles[entry.doc_pk] = clean_line(doc.title) or clean_line(doc.doc_id)
             table.add_row(
                 entry.decided_at[:16].replace("T", " "), clean_line(entry.reviewer), _label_text(entry.label),
-                entry.kind, titles[entry.doc_pk], clean_line(entry.note), key=f"{entry.doc_pk}:{entry.id}",
+                kinds.get(entry.id, entry.kind), titles[entry.doc_pk], clean_line(entry.note),
+                key=f"{entry.doc_pk}:{entry.id}",
             )
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
@@ -175,6 +178,11 @@ class HistoryScreen(_LabelList):
 
     def relabelled(self, pk: int, label: str) -> None:
         self.reload()
+
+
+def _note_only_edits(entries: list[Decision]) -> dict[int, str]:
+    """Entry id -> "note" for edits that kept the label: a note or tags saved, not a relabel."""
+    return {e.id: "note" for e in entries if e.kind == "edit" and e.label == e.previous_label}
 
 
 def _label_text(label: str | None) -> Text:

@@ -288,3 +288,20 @@ async def test_validate_draws_an_elusion_sample_after_confirmation_and_v_abandon
                    for n in app._notifications)
         assert "elusion" not in (session.current().reason or "")
         assert shown_pk(app) == session.current().document.pk  # the screen follows
+
+
+def test_history_calls_a_saved_note_a_note_and_a_relabel_an_edit(session: ReviewSession) -> None:
+    from review.tui.browse import _note_only_edits
+
+    first = session.current().document.pk
+    session.relevant()
+    session.annotate(note="check the appendix", pk=first)  # label kept: a note
+    session.decide_document(first, "not relevant")  # label changed: an edit
+    second = session.current().document.pk
+    session.annotate(note="waits for its decision")  # an undecided document's note
+    kinds = _note_only_edits(session.history())
+    by_doc = [(e.doc_pk, e.kind, kinds.get(e.id, e.kind)) for e in reversed(session.history())]
+    assert by_doc[0][0] == first and by_doc[0][2] == "decide"
+    assert (by_doc[1][0], by_doc[1][2]) == (first, "note")
+    assert (by_doc[2][0], by_doc[2][2]) == (first, "edit")
+    assert (by_doc[3][0], by_doc[3][2]) == (second, "note")
