@@ -68,7 +68,7 @@ def parse_counts(text: str) -> list[int]:
 @click.option("--seeds", "seeds_text", default=None, help="Several runs, e.g. 1-10: prints each run plus mean and spread.")
 @click.option("--prior-ids", default=None, help="Starting decisions as document ids, e.g. 12,873 (default: one relevant and one not, drawn from the seed).")
 @click.option("--batch", default=DEFAULT_BATCH, show_default=True, help="Retrain schedule: 1 (after every decision), a fixed N, or autotar (growing ~10%).")
-@click.option("--max-docs", type=int, default=None, help="Stop after this many reviewed documents.")
+@click.option("--max-docs", type=click.IntRange(min=1), default=None, help="Stop after this many reviewed documents.")
 @click.option("--mixed-share", type=float, default=0.1, show_default=True, help="Share of uncertainty picks in the mixed strategy.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on standard output.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
