@@ -62,6 +62,8 @@ class _Run:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     pending_errors: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    id_map: dict[str, str] = field(default_factory=dict)
+    """doc_id as read -> the id stored, for documents kept apart from another source's (labels follow)."""
     read_ok: list[str] = field(default_factory=list)
     """Files read this chunk: an error an earlier import recorded for them is cleared."""
     seen_ids: set[str] = field(default_factory=set)
@@ -326,6 +328,8 @@ def _import_records(run: _Run, path: Path, chunk_size: int) -> None:
         return
     if count == 0 and len(run.skipped) == seen:
         run.error(str(path), "no records: the file has a header (or nothing) but no rows")
+    elif count:
+        run.read_ok.append(str(path))
     run.flush_errors()
 
 
@@ -336,6 +340,7 @@ def _import_record_group(run: _Run, path: Path, group: list[NewDocument]) -> Non
     for doc in group:
         if run.track_ids:
             run.seen_ids.add(doc.doc_id)
+        run.read_ok.append(f"{path.name} record {doc.metadata.get('source_record')}")
         if doc.label is not None and not _valid_label(doc.label, run.labels):
             run.notes.append((f"{path.name} record {doc.metadata.get('source_record')}",
                               f"unknown label {doc.label!r}: imported without it"))
@@ -398,6 +403,7 @@ def _store_pending(run: _Run) -> None:
     run.labels_attached += result.labels_attached
     for doc_id in result.kept_decided:
         run.error(doc_id, "changed since it was imported, but already decided: the decided version is kept")
+    run.id_map.update(result.remapped)
     for doc_id, first_source, own_id in result.renamed:
         run.notes.append((own_id, f"the id {doc_id} already belongs to {first_source}: imported as {own_id}"))
     run.tick(len(docs))
@@ -446,14 +452,20 @@ def _attach(run: _Run, pairs: list[tuple[str, str]]) -> list[str]:
 
 
 def _resolve_id(run: _Run, raw_id: str, filename: str, base: Path, folders: list[Path]) -> str:
-    """The doc_id a labels-file row means: its id, its file name, or its id without extension."""
+    """The doc_id a labels-file row means: its id, its file name, or its id without extension.
+
+    A document of this import kept apart under its own id (another source had
+    its id first) gets the label, not the other source's document.
+    """
+    resolved = run.stems.get(raw_id) or raw_id
     if raw_id in run.seen_ids:
-        return raw_id
-    if filename:
+        resolved = raw_id
+    elif filename:
         target = (base / filename).resolve()
         for folder in folders:
             if target.is_relative_to(folder):
                 candidate = target.relative_to(folder).as_posix()
                 if candidate in run.seen_ids:
-                    return candidate
-    return run.stems.get(raw_id) or raw_id
+                    resolved = candidate
+                    break
+    return run.id_map.get(resolved, resolved)

@@ -70,6 +70,8 @@ class AddResult:
     renamed: tuple[tuple[str, str, str], ...] = ()
     """(doc_id, the source already holding it, the id given instead) for a new source whose
     id another source already had, e.g. a.txt in two folders: both are kept."""
+    remapped: tuple[tuple[str, str], ...] = ()
+    """(doc_id as read, the id it is stored under) for every document kept apart this way, new or not."""
 
 
 @dataclass(frozen=True)

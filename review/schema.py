@@ -90,4 +90,10 @@ def m003_title_apart_in_tokens(db: sqlite_utils.Database) -> None:
         db.execute("DELETE FROM settings WHERE key = ?", [ENGINE_SIGNATURE])
 
 
+@migrations()
+def m004_import_errors_by_path(db: sqlite_utils.Database) -> None:
+    # Each import replaces a path's earlier error and clears those of files it reads.
+    db.execute("CREATE INDEX IF NOT EXISTS import_errors_path ON import_errors(path)")
+
+
 KNOWN_MIGRATIONS: tuple[str, ...] = tuple(m.name for m in migrations._migrations)

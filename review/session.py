@@ -382,9 +382,10 @@ class ReviewSession:
         self._front_load_validation()
         return drawn
 
-    def planned_validation_size(self) -> int:
-        """The elusion sample `start_validation()` would draw (raises ReviewError when it is too early)."""
-        return validation.planned_size(self.store)
+    def planned_validation(self) -> tuple[int, str | None]:
+        """The elusion sample's default size and, when it is a poor deal now, why (raises ReviewError when none can be drawn)."""
+        size = validation.planned_size(self.store)
+        return size, validation.size_warning(self.store, size)
 
     def cancel_validation(self) -> int:
         """Abandon the open elusion sample; its unlabelled documents rejoin the ranked queue. Returns their number."""
@@ -392,6 +393,7 @@ class ReviewSession:
         validation.cancel(self.store)
         self._validation_pending = set()
         if self._current is not None and self._current.document.pk in released:
+            self.store.release(self.reviewer, self._current.document.pk)
             self._current = None  # a random sample document: the ranked order decides what comes next
         if self.ranking is not None:
             self._set_queue(*self.queue_for(self.ranking))

@@ -224,6 +224,7 @@ class Store:
         added = dupes = unchanged = updated = 0
         kept: list[str] = []
         renamed: list[tuple[str, str, str]] = []
+        remapped: list[tuple[str, str]] = []
         labelled: list[tuple[str, str]] = []
         stamp = now()
         with self._write():
@@ -236,6 +237,7 @@ class Store:
                     # Another folder or record file had this id first: keep both, never overwrite.
                     first_id, first_source = doc.doc_id, row[2] or ""
                     doc, row = self._own_id(doc)
+                    remapped.append((first_id, doc.doc_id))
                     if row is None:
                         renamed.append((first_id, first_source, doc.doc_id))
                 if row is not None:
@@ -271,19 +273,29 @@ class Store:
                 if doc.label is not None and str(doc.label).strip() != "":
                     labelled.append((doc.doc_id, str(doc.label)))
             attached = self._attach(labelled, "import")[0] if labelled else 0
-        return AddResult(added, dupes, unchanged, updated, attached, tuple(kept), tuple(renamed))
+        return AddResult(added, dupes, unchanged, updated, attached, tuple(kept), tuple(renamed), tuple(remapped))
 
     def _own_id(self, doc: NewDocument) -> tuple[NewDocument, tuple[Any, ...] | None]:
-        """`doc` under an id of its own source (its path, or record file#id), and the row already stored under it."""
-        base = doc.source if doc.source and doc.source.endswith(doc.doc_id) else f"{doc.source}#{doc.doc_id}"
-        for n in range(1, 1000):
-            candidate = base if n == 1 else f"{base}~{n}"
-            row = self.db.execute(
-                "SELECT pk, content_hash, source FROM documents WHERE doc_id = ?", [candidate]
-            ).fetchone()
-            if row is None or _same_source(row[2], doc.source):
-                return replace(doc, doc_id=candidate), row
-        raise StoreError(f"{doc.doc_id}: too many sources share this id")
+        """`doc` under an id of its own source, and the row already stored under it (None: a new one).
+
+        The id is the file's path as given for a folder's file (its doc_id is the
+        path's tail), else "record file#id". A re-import finds the row again by
+        its source, however the path was spelt then.
+        """
+        source = doc.source or ""
+        own = _path_parts(source)[-len(_path_parts(doc.doc_id)):] == _path_parts(doc.doc_id)
+        base = source if own else f"{source}#{doc.doc_id}"
+        pattern = "%" + _like_escape(("/" if own else "#") + doc.doc_id)
+        for row in self.db.execute(
+            "SELECT pk, content_hash, source, doc_id FROM documents WHERE doc_id LIKE ? ESCAPE '\\'", [pattern]
+        ):
+            if _same_source(row[2], source):
+                return replace(doc, doc_id=row[3]), tuple(row[:3])
+        taken = {r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE doc_id LIKE ? ESCAPE '\\'",
+                                                 [_like_escape(base) + "%"])}
+        candidate = next(c for c in (base if n == 1 else f"{base}~{n}" for n in range(1, len(taken) + 2))
+                         if c not in taken)
+        return replace(doc, doc_id=candidate), None
 
     def set_tokens(self, pairs: Iterable[tuple[int, str]]) -> None:
         """Store token strings computed after import: (pk, tokens) pairs."""
@@ -673,10 +685,22 @@ def _refuse_newer(db: sqlite_utils.Database, path: Path) -> None:
 
 
 def _same_source(stored: str | None, new: str | None) -> bool:
-    """Whether two import sources name the same file (as given, or resolved from here)."""
+    """Whether two import sources name the same file: one path is the other's tail.
+
+    Paths are stored as given, so "docs/a.txt" and "/m/proj/docs/a.txt" are the
+    same file imported from two working directories; "d1/a.txt" and "d2/a.txt"
+    are not. Without a source on either side there is nothing to tell them apart.
+    """
     if not stored or not new or stored == new:
-        return True  # nothing to tell them apart: treat as the same document, as before
-    try:
-        return Path(stored).resolve() == Path(new).resolve()
-    except OSError:
-        return False
+        return True
+    a, b = _path_parts(stored), _path_parts(new)
+    n = min(len(a), len(b))
+    return a[-n:] == b[-n:]
+
+
+def _path_parts(path: str) -> tuple[str, ...]:
+    return tuple(p for p in path.replace("\\", "/").split("/") if p not in ("", "."))
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -85,22 +85,32 @@ def _ready(store: Store) -> tuple[ReviewConfig, int, list[int]]:
 
 
 def planned_size(store: Store) -> int:
-    """The default sample size: the smallest that certifies the target if it holds no relevant document.
+    """The default sample size: the smallest that certifies the target if it holds no relevant
+    document; every unreviewed document when no sample can (too few relevant found).
 
     Raises:
-        ReviewError: as `_ready`, or the sample would need more than
-            MAX_SHARE of the unreviewed documents.
+        ReviewError: as `_ready`.
     """
     config, found, rest = _ready(store)
     size = recall.elusion_sample_size(found, len(rest), config.target_recall, 1.0 - config.confidence)
-    if size is None or size > MAX_SHARE * len(rest):
-        need = f"{size:,}" if size is not None and size <= len(rest) else "all"
-        raise ReviewError(
-            f"Certifying {config.target_recall:.0%} recall now would take a random sample of {need} of the "
-            f"{len(rest):,} unreviewed documents ({found:,} relevant found so far). Keep reviewing and "
-            "validate later, or draw a smaller sample with `review validate --size N` (its bound will fall "
-            "short of the target).".replace("%", " %"), "Too early to validate")
-    return size
+    return len(rest) if size is None else min(size, len(rest))
+
+
+def size_warning(store: Store, size: int) -> str | None:
+    """Why a sample of `size` is a poor deal now (over MAX_SHARE of the unreviewed rest), or None."""
+    config, found, rest = _ready(store)
+    if size <= MAX_SHARE * len(rest):
+        return None
+    certifiable = recall.elusion_sample_size(found, len(rest), config.target_recall, 1.0 - config.confidence)
+    if certifiable is None:
+        why = (f"with {found:,} relevant found, no random sample of the {len(rest):,} unreviewed documents can "
+               f"certify {config.target_recall:.0%} recall at {config.confidence:.0%} confidence (the bound needs "
+               "more relevant documents found)")
+    else:
+        why = (f"certifying {config.target_recall:.0%} recall now takes {certifiable:,} of the {len(rest):,} "
+               f"unreviewed documents ({found:,} relevant found so far)")
+    return (f"A sample of {size:,} is more than half of what is left: {why}. A smaller sample gives a bound "
+            "below the target.").replace("%", " %")
 
 
 def start(store: Store, size: int | None = None, random_state: int | None = None) -> Validation:
@@ -108,22 +118,28 @@ def start(store: Store, size: int | None = None, random_state: int | None = None
 
     Args:
         store: The project.
-        size: Sample size; default: `planned_size`.
+        size: Sample size; default: `planned_size`, refused when `size_warning`
+            objects (a size given explicitly is always drawn).
         random_state: Seed of the draw (None: fresh randomness).
 
     Raises:
-        ReviewError: as `_ready`, or (default size) the sample would take
-            more than MAX_SHARE of the unreviewed documents.
+        ReviewError: as `_ready`, or the default size is over MAX_SHARE of the
+            unreviewed documents.
     """
     config, found, rest = _ready(store)
     if size is None:
         size = planned_size(store)
+        warning = size_warning(store, size)
+        if warning:
+            raise ReviewError(f"{warning} Draw it anyway with `review validate --size {size}`, or a smaller "
+                              "one with --size N.", "Not drawn")
     size = max(1, min(size, len(rest)))
     n = sum(1 for name in store.sample_names() if name.startswith(PREFIX)) + 1
     name = f"{PREFIX}{n}"
     pks = random.Random(random_state).sample(rest, size)
     store.add_sample(name, pks)
-    store.set_setting(SETTING, {"name": name, "found": found, "unreviewed": len(rest), "drawn_at": now()})
+    store.set_setting(SETTING, {"name": name, "found": found, "unreviewed": len(rest), "drawn_at": now(),
+                                "previous": store.setting(SETTING)})
     return Validation(name, size, 0, 0, found, len(rest), config.target_recall, config.confidence, None)
 
 
@@ -131,7 +147,8 @@ def cancel(store: Store) -> int:
     """Abandon the open elusion sample; return how many of its documents were still unlabelled.
 
     Those go back to the ranked queue as ordinary documents. Sample documents
-    already labelled keep their labels and stay out of training, as drawn at random.
+    already labelled keep their labels and stay out of training, as drawn at
+    random. The previous, finished sample (if any) is the latest again.
 
     Raises:
         ReviewError: no sample is open.
@@ -141,7 +158,7 @@ def cancel(store: Store) -> int:
         raise ReviewError("No elusion sample is open.", "Nothing to cancel")
     unlabelled = pending(store)
     store.remove_from_sample(current.name, unlabelled)
-    store.set_setting(SETTING, None)
+    store.set_setting(SETTING, (store.setting(SETTING) or {}).get("previous"))
     return len(unlabelled)
 
 

@@ -182,9 +182,10 @@ def validate(db_path: Path, size: int | None, new_sample: bool, cancel: bool) ->
 
     The first call draws the sample; its documents come first in `review open`
     (they never train the model). Once all are labelled, `review validate`
-    reports a lower bound on recall at the project's confidence. Too early in
-    a review (when certifying the target would take more than half of the
-    unreviewed documents) it says so and draws nothing, unless --size is given.
+    reports a lower bound on recall at the project's confidence. When the
+    default sample would take more than half of the unreviewed documents
+    (early in a review, or too few relevant found to certify the target) it
+    says so and draws nothing; --size draws a sample of any size.
     """
     from review import validation
 

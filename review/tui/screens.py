@@ -343,16 +343,21 @@ class ReviewScreen(Screen[None]):
         if current is not None and not current.complete:
             body = (f"{current.text()} Its unlabelled documents go back to the ranked queue; the labels "
                     "already given stay.")
+            if current.relevant:
+                body += (" It has already turned up a relevant document: a sample drawn after abandoning this "
+                         "one is a weaker test.")
             self.app.push_screen(ConfirmModal("Abandon the elusion sample?", body), self._cancel_validation)
             return
         try:
-            size = self.session.planned_validation_size()
+            size, warning = self.session.planned_validation()
         except ReviewError as exc:
             self.notify(exc.message, title=exc.title, severity="warning")
             return
         body = (f"A random sample of {size:,} of the documents nobody has reviewed yet comes next in your queue. "
                 "Label it as usual; when it is done, the recall bound it proves is shown in the side panel and "
                 "by `review status`. The sample never trains the model. Press v again to abandon it.")
+        if warning:
+            body = f"{warning} (`review validate --size N` draws another size.)\n\n{body}"
         self.app.push_screen(ConfirmModal(f"Draw an elusion sample of {size:,} now?", body),
                              lambda yes: self._start_validation(yes, size))
 

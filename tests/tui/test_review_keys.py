@@ -244,22 +244,22 @@ async def test_everything_reviewed_shows_a_summary(make: Callable[..., ReviewApp
         assert app.review_screen.query_one(DocumentView).display
 
 
-async def test_validate_too_early_says_so_and_draws_nothing(make: Callable[..., ReviewApp],
-                                                            session: ReviewSession) -> None:
+async def test_validate_warns_when_the_sample_is_most_of_what_is_left(make: Callable[..., ReviewApp],
+                                                                      session: ReviewSession) -> None:
     app = make()
     async with app.run_test() as pilot:
-        await pilot.press("r", "n")  # 1 relevant found, 18 unread: certifying would need them all
+        await pilot.press("r", "n")  # 1 relevant found, 18 unread: no sample can certify 95 %
         await pilot.press("v")
         await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal) and "of 18 now" in app.screen.title_text
+        assert "more than half of what is left" in app.screen.body
+        await pilot.press("n")
         assert session.validation() is None
-        assert any(n.title == "Too early to validate" and "all of the 18 unreviewed" in n.message
-                   for n in app._notifications)
-        assert not isinstance(app.screen, ConfirmModal)
 
 
 async def test_validate_draws_an_elusion_sample_after_confirmation_and_v_abandons_it(
         make: Callable[..., ReviewApp], session: ReviewSession, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(validation, "planned_size", lambda store: 5)  # this tiny project is never far enough along
+    monkeypatch.setattr(validation, "planned_size", lambda store: 5)  # a size this tiny project could certify
     app = make()
     async with app.run_test() as pilot:
         await pilot.press("r", "n")

@@ -412,3 +412,50 @@ def test_a_record_file_without_rows_says_so(store: Store, tmp_path: Path) -> Non
     report = run_import(store, path)
     assert report.added == 0
     assert dict(report.skipped) == {str(path): "no records: the file has a header (or nothing) but no rows"}
+
+
+def test_the_same_folder_from_another_working_directory_is_still_the_same_source(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "proj" / "docs").mkdir(parents=True)
+    (tmp_path / "proj" / "docs" / "a.txt").write_text("first version", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "proj")
+    run_import(store, Path("docs"))  # stored as typed: docs/a.txt
+    (tmp_path / "proj" / "docs" / "a.txt").write_text("second version", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    again = run_import(store, Path("proj/docs"))
+    assert (again.added, again.updated, again.notes) == (0, 1, ())
+    assert store.count_documents() == 1 and store.document_by_id("a.txt").text == "second version"
+
+
+def test_labels_follow_the_document_kept_apart(store: Store, tmp_path: Path) -> None:
+    for folder, text in (("A", "about pricing"), ("B", "about the weather")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text(text, encoding="utf-8")
+    run_import(store, tmp_path / "A")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("id,label\na.txt,relevant\n", encoding="utf-8")
+    report = run_import(store, tmp_path / "B", labels_file=labels)
+    assert report.labels_attached == 1
+    assert store.current_label(store.document_by_id("a.txt").pk) is None
+    assert store.current_label(store.document_by_id((tmp_path / "B" / "a.txt").as_posix()).pk) == "relevant"
+
+
+def test_record_ids_that_end_a_file_name_do_not_collide(store: Store, tmp_path: Path) -> None:
+    for name, texts in (("ra.csv", ("first A", "second A")), ("rb.csv", ("first B", "second B"))):
+        (tmp_path / name).write_text(f"id,title\nv,{texts[0]}\nsv,{texts[1]}\n", encoding="utf-8")
+    run_import(store, tmp_path / "ra.csv")
+    report = run_import(store, tmp_path / "rb.csv")
+    assert (report.added, report.updated) == (2, 0)
+    assert store.document_by_id(f"{tmp_path / 'rb.csv'}#v").title == "first B"
+    assert store.document_by_id(f"{tmp_path / 'rb.csv'}#sv").title == "second B"
+    assert store.count_documents() == 4
+
+
+def test_a_record_error_clears_once_the_record_imports(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "refs.csv"
+    path.write_text("id,title,abstract\np1,One,First\np2,,\n", encoding="utf-8")
+    run_import(store, path)
+    assert store.import_errors() == [("refs.csv record 2", "no title or text")]
+    path.write_text("id,title,abstract\np1,One,First\np2,Two,Second\n", encoding="utf-8")
+    run_import(store, path)
+    assert store.import_errors() == []

@@ -14,7 +14,7 @@ def test_open_creates_wal_database_with_migrations(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "p.db")
     assert store.db.journal_mode == "wal"
     names = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_initial", "m002_duplicate_index", "m003_title_apart_in_tokens"]
+    assert names == ["m001_initial", "m002_duplicate_index", "m003_title_apart_in_tokens", "m004_import_errors_by_path"]
 
 
 def test_missing_database_without_create_is_a_clear_error(tmp_path: Path) -> None:

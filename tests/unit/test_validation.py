@@ -66,12 +66,14 @@ def test_validate_command_draws_then_reports(filled_store: Store) -> None:
     assert "Elusion test: 0 relevant in a random sample of 3 of 18" in done.output
 
 
-def test_too_early_to_certify_draws_nothing_unless_a_size_is_given(filled_store: Store) -> None:
+def test_a_default_sample_over_half_the_rest_is_not_drawn_unless_asked_for(filled_store: Store) -> None:
     filled_store.attach_labels([("d000", "1"), ("d001", "0")])  # 1 relevant found, 18 unread
-    with pytest.raises(ReviewError, match="would take a random sample of all of the 18 unreviewed") as err:
+    assert validation.planned_size(filled_store) == 18  # no sample can certify 95 %: all of them
+    with pytest.raises(ReviewError, match="with 1 relevant found, no random sample of the 18 unreviewed") as err:
         validation.start(filled_store)
-    assert err.value.title == "Too early to validate"
+    assert err.value.title == "Not drawn" and "`review validate --size 18`" in err.value.message
     assert validation.state(filled_store) is None and filled_store.sample_names() == []
+    assert validation.size_warning(filled_store, 9) is None  # half is fine
     assert validation.start(filled_store, size=4).size == 4  # asked for explicitly: drawn
 
 
@@ -96,8 +98,20 @@ def test_cancel_releases_the_unlabelled_sample_documents(filled_store: Store) ->
     assert "review validate --cancel" in waiting.output
     cancelled = CliRunner().invoke(cli, ["validate", "--db", db, "--cancel"])
     assert cancelled.exit_code == 0 and "4 unlabelled document(s) went back" in cancelled.output
-    assert validation.state(filled_store) is None
+    assert validation.state(filled_store) is None  # nothing before it: no sample is the latest
     assert filled_store.sample(drawn.name) == [sample[0]]  # labelled at random: still kept out of training
     assert validation.sample_pks(filled_store) == {sample[0]}
     again = CliRunner().invoke(cli, ["validate", "--db", db, "--cancel"])
     assert again.exit_code != 0 and "No elusion sample is open" in again.output
+
+
+def test_cancel_makes_the_previous_finished_sample_the_latest_again(filled_store: Store) -> None:
+    filled_store.attach_labels([("d000", "1"), ("d001", "0")])
+    first = validation.start(filled_store, size=2, random_state=0)
+    for pk in filled_store.sample(first.name):
+        filled_store.record(pk, "not relevant", "ann")
+    done = validation.state(filled_store)
+    assert done is not None and done.complete and done.bound is not None
+    validation.start(filled_store, size=3, random_state=1)
+    validation.cancel(filled_store)
+    assert validation.state(filled_store) == done
