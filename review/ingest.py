@@ -134,7 +134,7 @@ def import_sources(
     started = time.perf_counter()
     sources = [Path(s) for s in sources]
     config = store.config()
-    described = ", ".join(str(s) for s in sources) + (f" (labels: {labels_file})" if labels_file else "")
+    described = (", ".join(str(s) for s in sources) + (f" (labels: {labels_file})" if labels_file else "")).strip()
     run = _Run(
         store=store,
         batch_id=store.begin_batch(described),

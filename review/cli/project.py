@@ -92,7 +92,7 @@ def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None,
         click.echo(f"  skipped {path}: {reason}", err=True)
     if len(report.skipped) > 50:
         click.echo(f"  … and {len(report.skipped) - 50} more (see `review status`).", err=True)
-    if report.added + report.updated + report.duplicates + report.labels_attached + report.unchanged == 0:
+    if sources and report.added + report.updated + report.duplicates + report.labels_attached + report.unchanged == 0:
         raise click.ClickException("Nothing was imported.")
 
 

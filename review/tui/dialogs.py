@@ -25,13 +25,15 @@ class HelpScreen(ModalScreen[None]):
 
     Args:
         keys: Action id -> key(s) in force.
+        names: Action id -> description to show instead (e.g. the project's label names).
     """
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
-    def __init__(self, keys: dict[str, str]) -> None:
+    def __init__(self, keys: dict[str, str], names: dict[str, str] | None = None) -> None:
         super().__init__()
         self.keys = keys
+        self.names = names or {}
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
@@ -39,7 +41,8 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         table.add_column(style="dim")
         for action in REVIEW_ACTIONS:
-            table.add_row(display_key(self.keys.get(action.id, action.key)), action.description, action.id)
+            table.add_row(display_key(self.keys.get(action.id, action.key)), self.names.get(action.id, action.description),
+                          action.id)
         for keys, what in EXTRA_HELP:
             table.add_row(keys, what, "")
         with VerticalScroll(id="help-box", classes="dialog"):

@@ -172,13 +172,18 @@ def label_bindings() -> list[Binding]:
     ]
 
 
+def label_key_names(positive: str, negative: str) -> dict[str, str]:
+    """Action id -> description for the two label keys, from a project's own label names."""
+    return {"relevant": positive[:1].upper() + positive[1:], "not_relevant": negative[:1].upper() + negative[1:]}
+
+
 def name_label_keys(node: object, positive: str, negative: str) -> None:
     """Show a project's own label names (e.g. "Responsive") on the r / n bindings of `node`.
 
     Textual keeps a per-instance copy of the bindings (`_bindings`); when a
     future version does not, the default names stay: nothing breaks.
     """
-    names = {"relevant": positive[:1].upper() + positive[1:], "not_relevant": negative[:1].upper() + negative[1:]}
+    names = label_key_names(positive, negative)
     bindings = getattr(node, "_bindings", None)
     table = getattr(bindings, "key_to_bindings", None)
     if not isinstance(table, dict):

@@ -17,7 +17,7 @@ from review.models import SKIPPED
 from review.session import QueueItem
 from review.tui.browse import HistoryScreen, SearchScreen
 from review.tui.dialogs import ConfirmModal, HelpScreen, NoteModal, TagsModal, TermsModal
-from review.tui.keys import display_key, effective_keys, name_label_keys, review_bindings
+from review.tui.keys import display_key, effective_keys, label_key_names, name_label_keys, review_bindings
 from review.tui.messages import DocumentDecided
 from review.tui.sanitize import clean_line
 from review.tui.widgets import DocumentView, Highlights, ModelStatus, SidePanel, StateView
@@ -387,7 +387,8 @@ class ReviewScreen(Screen[None]):
         self.schedule_panel()
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.keys))
+        labels = self.session.config.labels
+        self.app.push_screen(HelpScreen(self.keys, label_key_names(labels.positive, labels.negative)))
 
     def action_quit(self) -> None:
         self.app.exit()

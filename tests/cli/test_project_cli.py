@@ -123,3 +123,17 @@ def test_labels_alone_go_to_documents_already_imported(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "2 label(s) attached" in result.output
     nothing = _run("import", "--db", db)
     assert nothing.exit_code == 2 and "Give the folders or record files to import" in nothing.output
+
+
+def test_labels_alone_again_is_not_an_error(tmp_path: Path) -> None:
+    db = str(tmp_path / "p.db")
+    records = tmp_path / "refs.csv"
+    records.write_text("id,title,abstract\np1,One,First\n", encoding="utf-8")
+    _run("import", str(records), "--db", db)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("id,label\np1,1\n", encoding="utf-8")
+    assert _run("import", "--db", db, "--labels", str(labels)).exit_code == 0
+    again = _run("import", "--db", db, "--labels", str(labels))
+    assert again.exit_code == 0 and "0 label(s) attached" in again.output
+    status = json.loads(_run("status", "--db", db, "--json").output)
+    assert status["last_import"]["source"] == f"(labels: {labels})"

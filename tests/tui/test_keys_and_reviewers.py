@@ -121,3 +121,6 @@ async def test_the_footer_names_the_projects_own_labels(project: Store, no_user_
         assert (shown["relevant"], shown["not_relevant"]) == ("Responsive", "Not responsive")
         await pilot.press("r")  # the key still decides, under its new name
         assert project.counts()["relevant"] == 1
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.names == {"relevant": "Responsive", "not_relevant": "Not responsive"}
