@@ -66,7 +66,9 @@ def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None,
     """Import folders (.txt .md .html .eml .pdf .docx) and record files (.csv .tsv .jsonl .ris).
 
     Re-importing a folder adds only what is new; nothing already decided changes.
-    Files that cannot be read are skipped and listed with their reason. With
+    A file whose relative path (or a record whose id) another source already
+    holds is kept apart under its own path (or file#id), with a note. Files
+    that cannot be read are skipped and listed with their reason. With
     --labels and no SOURCES, the labels go to documents already in the project.
     """
     from review.cli.progress import progress_bar
