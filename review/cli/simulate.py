@@ -247,10 +247,12 @@ def _emit(result: Any, as_json: bool) -> None:
         keys = ("n_docs", "n_rel", "n80", "n95", "n100", "wss95", "rrf10", "wall_s", "retrains", "mean_retrain_s")
         click.echo(f"seed {row['seed']} ({row['strategy']}, batch {row['batch']}): "
                    + ", ".join(f"{k}={row[k]}" for k in keys))
-        for name, stop in row.get("stops", {}).items():
+        stops = row.get("stops", {})
+        width = max((len(name) for name in stops), default=0)
+        for name, stop in stops.items():
             where = "never fired" if stop["at"] is None else (
                 f"stopped at {stop['at']} (sampled {stop['sampled']}), recall {stop['recall']:.3f}")
-            click.echo(f"  {name:<10} target {stop['target']}: {where}")
+            click.echo(f"  {name:<{width}}  target {stop['target']}: {where}")
     if isinstance(result, dict) and "summary" in result:
         for key in ("n80", "n95", "n100", "wss95", "rrf10", "wall_s"):
             stat = result["summary"].get(key, {})

@@ -46,7 +46,7 @@ class HelpScreen(ModalScreen[None]):
         for keys, what in EXTRA_HELP:
             table.add_row(keys, what, "")
         with VerticalScroll(id="help-box", classes="dialog"):
-            yield Label("Keys", classes="dialog-title")
+            yield Label("Keys · ↑ ↓ scroll · Esc closes", classes="dialog-title")
             yield Static(table, id="help-table")
             yield Static(
                 Text("Remap keys with the names on the right, in ~/.config/review/keys.toml:\n"
