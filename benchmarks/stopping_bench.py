@@ -37,7 +37,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -48,7 +47,7 @@ OUT = ROOT / "benchmarks" / "out" / "stopping" / ENGINE_KEY
 os.environ.setdefault("REVIEW_CACHE_DIR", str(ROOT / "benchmarks" / "out" / "tokens"))
 
 from review.estimate import MIN_SERVED_NEGATIVES  # noqa: E402
-from review.stopping import StoppingMonitor  # noqa: E402
+from review.stopping import StoppingMonitor, recall_interval  # noqa: E402
 
 PRIORS = 2
 """simulate.default_priors: one relevant and one non-relevant document, read before any model."""
@@ -185,16 +184,14 @@ def _estimates(monitor: StoppingMonitor, gain: np.ndarray, total: int, y: np.nda
     and those with nothing left to find. The monitor stops being fed once every
     rule has fired, so a few late batch ends of some runs are missing.
     """
-    z = float(stats.norm.ppf(1 - monitor.alpha / 2))
     served_negatives = np.cumsum(y == 0) - int(np.sum(y[:PRIORS] == 0))
     out = []
     for h in monitor.history:
         s = int(h["reviewed"])
         found = int(gain[s - 1])
         if found < total and served_negatives[s - 1] >= MIN_SERVED_NEGATIVES:
-            point, sigma = h["point"], h["sigma"]
-            out.append([found / total, point, max(0.0, point - z * sigma), min(1.0, point + z * sigma),
-                        h["remaining"], total - found])
+            low, high = recall_interval(h["point"], h["sigma"], monitor.alpha)
+            out.append([found / total, h["point"], low, high, h["remaining"], total - found])
     return out
 
 

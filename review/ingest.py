@@ -340,10 +340,10 @@ def _import_record_group(run: _Run, path: Path, group: list[NewDocument]) -> Non
     for doc in group:
         if run.track_ids:
             run.seen_ids.add(doc.doc_id)
-        run.read_ok.append(f"{path.name} record {doc.metadata.get('source_record')}")
+        where = f"{path.name} record {doc.metadata.get('source_record')}"
+        run.read_ok.append(where)
         if doc.label is not None and not _valid_label(doc.label, run.labels):
-            run.notes.append((f"{path.name} record {doc.metadata.get('source_record')}",
-                              f"unknown label {doc.label!r}: imported without it"))
+            run.notes.append((where, f"unknown label {doc.label!r}: imported without it"))
             doc = replace(doc, label=None)
         if known.get(doc.doc_id) == content_hash(doc.text):
             run.unchanged += 1

@@ -384,8 +384,7 @@ class ReviewSession:
 
     def planned_validation(self) -> tuple[int, str | None]:
         """The elusion sample's default size and, when it is a poor deal now, why (raises ReviewError when none can be drawn)."""
-        size = validation.planned_size(self.store)
-        return size, validation.size_warning(self.store, size)
+        return validation.plan(self.store)
 
     def cancel_validation(self) -> int:
         """Abandon the open elusion sample; its unlabelled documents rejoin the ranked queue. Returns their number."""

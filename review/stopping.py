@@ -102,6 +102,12 @@ class RecallEstimate:
         return math.ceil(self.est_remaining - 1e-9)
 
 
+def recall_interval(point: float, sigma: float, alpha: float, z: float | None = None) -> tuple[float, float]:
+    """The on-screen interval: point ∓ z·σ (z at 1 − α/2 unless given), clipped to [0, 1]."""
+    z = float(stats.norm.ppf(1 - alpha / 2)) if z is None else z
+    return max(0.0, point - z * sigma), min(1.0, point + z * sigma)
+
+
 @dataclass(frozen=True)
 class RuleStop:
     """Where one rule fired (or why it has not)."""
@@ -474,8 +480,8 @@ class StoppingMonitor:
         if not self.history:
             return None
         point, sigma, remaining = self._last
-        z = stats.norm.ppf(1 - self.alpha / 2) if z is None else z
-        return RecallEstimate(point, max(0.0, point - z * sigma), min(1.0, point + z * sigma), self._found(), remaining)
+        low, high = recall_interval(point, sigma, self.alpha, z)
+        return RecallEstimate(point, low, high, self._found(), remaining)
 
     def stops_json(self, gold: np.ndarray) -> dict[str, dict[str, object]]:
         """The `stops` object of a simulated run: rule -> target, at, sampled, recall (gold labels needed)."""

@@ -84,6 +84,15 @@ def _ready(store: Store) -> tuple[ReviewConfig, int, list[int]]:
     return config, found, rest
 
 
+def plan(store: Store) -> tuple[int, str | None]:
+    """The default sample size and, when it is a poor deal now, why (see `planned_size`, `size_warning`).
+
+    Raises:
+        ReviewError: as `_ready`.
+    """
+    return _plan(*_ready(store))
+
+
 def planned_size(store: Store) -> int:
     """The default sample size: the smallest that certifies the target if it holds no relevant
     document; every unreviewed document when no sample can (too few relevant found).
@@ -91,17 +100,28 @@ def planned_size(store: Store) -> int:
     Raises:
         ReviewError: as `_ready`.
     """
-    config, found, rest = _ready(store)
-    size = recall.elusion_sample_size(found, len(rest), config.target_recall, 1.0 - config.confidence)
-    return len(rest) if size is None else min(size, len(rest))
+    return plan(store)[0]
 
 
 def size_warning(store: Store, size: int) -> str | None:
     """Why a sample of `size` is a poor deal now (over MAX_SHARE of the unreviewed rest), or None."""
     config, found, rest = _ready(store)
+    return _warning(config, found, rest, size, _certifying_size(config, found, rest))
+
+
+def _certifying_size(config: ReviewConfig, found: int, rest: list[int]) -> int | None:
+    return recall.elusion_sample_size(found, len(rest), config.target_recall, 1.0 - config.confidence)
+
+
+def _plan(config: ReviewConfig, found: int, rest: list[int]) -> tuple[int, str | None]:
+    certifiable = _certifying_size(config, found, rest)
+    size = len(rest) if certifiable is None else min(certifiable, len(rest))
+    return size, _warning(config, found, rest, size, certifiable)
+
+
+def _warning(config: ReviewConfig, found: int, rest: list[int], size: int, certifiable: int | None) -> str | None:
     if size <= MAX_SHARE * len(rest):
         return None
-    certifiable = recall.elusion_sample_size(found, len(rest), config.target_recall, 1.0 - config.confidence)
     if certifiable is None:
         why = (f"with {found:,} relevant found, no random sample of the {len(rest):,} unreviewed documents can "
                f"certify {config.target_recall:.0%} recall at {config.confidence:.0%} confidence (the bound needs "
@@ -128,8 +148,7 @@ def start(store: Store, size: int | None = None, random_state: int | None = None
     """
     config, found, rest = _ready(store)
     if size is None:
-        size = planned_size(store)
-        warning = size_warning(store, size)
+        size, warning = _plan(config, found, rest)
         if warning:
             raise ReviewError(f"{warning} Draw it anyway with `review validate --size {size}`, or a smaller "
                               "one with --size N.", "Not drawn")

@@ -259,7 +259,7 @@ async def test_validate_warns_when_the_sample_is_most_of_what_is_left(make: Call
 
 async def test_validate_draws_an_elusion_sample_after_confirmation_and_v_abandons_it(
         make: Callable[..., ReviewApp], session: ReviewSession, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(validation, "planned_size", lambda store: 5)  # a size this tiny project could certify
+    monkeypatch.setattr(validation, "plan", lambda store: (5, None))  # a size this tiny project could certify
     app = make()
     async with app.run_test() as pilot:
         await pilot.press("r", "n")
