@@ -47,7 +47,8 @@ OUT = ROOT / "benchmarks" / "out" / "stopping" / ENGINE_KEY
 os.environ.setdefault("REVIEW_CACHE_DIR", str(ROOT / "benchmarks" / "out" / "tokens"))
 
 from review.estimate import MIN_SERVED_NEGATIVES  # noqa: E402
-from review.stopping import StoppingMonitor, recall_interval  # noqa: E402
+from review.rate import decay_estimate  # noqa: E402
+from review.stopping import RATE_MIN_NEGATIVES, StoppingMonitor, recall_interval  # noqa: E402
 
 PRIORS = 2
 """simulate.default_priors: one relevant and one non-relevant document, read before any model."""
@@ -68,6 +69,8 @@ KNEE_MARGINS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1.0)
 """Knee with a safety margin: stop once this share more documents than at the knee's stop were read."""
 QUANT_NSTD = (0.5, 1.0, 1.5)
 """Quant variants between Quant (0) and QuantCI (2) on the trade-off curve."""
+RATE_ALPHAS = (0.01, 0.001, 0.0001)
+"""The counting-process rule (`ipp`, at the monitor's alpha) at stricter levels: its trade-off curve."""
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -159,6 +162,11 @@ def evaluate(path: Path, seed: int, target: float) -> dict:
         at = next((int(h["reviewed"]) for h in monitor.history if h["point"] - k * h["sigma"] >= target), None)
         stops[f"quant-{k}sd"] = {"target": target, "at": at, "sampled": 0,
                                  "recall": None if at is None else float(gain[at - 1]) / total}
+    for alpha in RATE_ALPHAS:  # as the monitor's ipp rule, at batch ends once RATE_MIN_NEGATIVES were read
+        at = next((int(e) for e in ends if e - gain[e - 1] >= RATE_MIN_NEGATIVES
+                   and (est := decay_estimate(gold[order[:e]], n, alpha)) is not None and est.low >= target), None)
+        stops[f"ipp@{alpha:g}"] = {"target": target, "at": at, "sampled": 0,
+                                   "recall": None if at is None else float(gain[at - 1]) / total}
     oracle = int(np.flatnonzero(gain >= math.ceil(target * total - 1e-9))[0]) + 1
     calib = _calibration(monitor, gain, total)
     return {"n": n, "R": total, "oracle": oracle, "stops": stops, "calibration": calib,
@@ -176,9 +184,14 @@ def _calibration(monitor: StoppingMonitor, gain: np.ndarray, total: int) -> list
 
 
 def _estimates(monitor: StoppingMonitor, gain: np.ndarray, total: int, y: np.ndarray) -> list[list[float]]:
-    """[true recall, point, low, high, estimated remaining, true remaining] at each batch end the screen would show.
+    """Per batch end the screen would show: [true recall, Quant point, low, high, Quant's estimated remaining,
+    true remaining, counting-process point, its low, its high, the point shown, the lower end shown].
 
-    low/high are the on-screen interval (point ∓ z·σ at the monitor's confidence).
+    low/high are Quant's interval (point ∓ z·σ at the monitor's confidence); the
+    counting process's are its own quantiles (review.rate), NaN before it can fit.
+    The screen shows the counting-process point while that fit is informative
+    (Quant's otherwise) and the smaller of the two as the lower end
+    (`StoppingMonitor.estimate`).
     Like the screen, skip batch ends before the model has served MIN_SERVED_NEGATIVES
     non-relevant documents (everything after the two priors was served by a model),
     and those with nothing left to find. The monitor stops being fed once every
@@ -191,24 +204,33 @@ def _estimates(monitor: StoppingMonitor, gain: np.ndarray, total: int, y: np.nda
         found = int(gain[s - 1])
         if found < total and served_negatives[s - 1] >= MIN_SERVED_NEGATIVES:
             low, high = recall_interval(h["point"], h["sigma"], monitor.alpha)
-            out.append([found / total, h["point"], low, high, h["remaining"], total - found])
+            out.append([found / total, h["point"], low, high, h["remaining"], total - found,
+                        h["rate_point"], h["rate_low"], h["rate_high"], h["shown_point"], h["shown_low"]])
     return out
 
 
 def estimate_summary(results: dict[str, list[dict]], target: float) -> str:
-    """How the on-screen recall estimate compares with the truth, per collection and over all."""
-    lines = ["\nRecall estimate against the truth (batch ends the screen would show, relevant documents left):",
-             "| collection | points | inside the interval | true below its lower end | true above its upper end | "
-             "median point − true | true remaining ≤ estimated |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    """How the recall estimates compare with the truth, per collection and over all."""
+    lines = ["\nRecall estimates against the truth (batch ends the screen would show, relevant documents left):",
+             "| collection | points | Quant: median point − true | mean abs error | true below its lower end | "
+             "inside its interval | counting process: median point − true | mean abs error | true below its lower end | "
+             "inside its interval | shown: median point − true | mean abs error | true below the lower end | "
+             "true remaining ≤ estimated |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     groups = {**{name: rs for name, rs in results.items()}, "all": [r for rs in results.values() for r in rs]}
     for name, rs in groups.items():
-        rows = [e for r in rs if r["target"] == target for e in r.get("estimates", [])]
+        rows = [e for r in rs if r["target"] == target for e in r.get("estimates", []) if len(e) == 11]
         if not rows:
             continue
-        true, point, low, high, est, left = np.asarray(rows, dtype=float).T
-        lines.append(f"| {name} | {len(rows)} | {np.mean((low <= true) & (true <= high)):.3f} | {np.mean(true < low):.3f} | "
-                     f"{np.mean(true > high):.3f} | {np.median(point - true):+.3f} | {np.mean(left <= est):.3f} |")
+        true, point, low, high, est, left, rpoint, rlow, rhigh, shown, shown_low = np.asarray(rows, dtype=float).T
+        ok = ~np.isnan(rpoint)
+        rp, rl, rh, rt = rpoint[ok], rlow[ok], rhigh[ok], true[ok]
+        counting = (f"{np.median(rp - rt):+.3f} | {np.mean(abs(rp - rt)):.3f} | {np.mean(rt < rl):.3f} | "
+                    f"{np.mean((rl <= rt) & (rt <= rh)):.3f}") if ok.any() else "– | – | – | –"
+        lines.append(f"| {name} | {len(rows)} | {np.median(point - true):+.3f} | {np.mean(abs(point - true)):.3f} | "
+                     f"{np.mean(true < low):.3f} | {np.mean((low <= true) & (true <= high)):.3f} | {counting} | "
+                     f"{np.median(shown - true):+.3f} | {np.mean(abs(shown - true)):.3f} | {np.mean(true < shown_low):.3f} | "
+                     f"{np.mean(left <= est):.3f} |")
     return "\n".join(lines)
 
 

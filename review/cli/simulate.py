@@ -79,7 +79,7 @@ def parse_counts(text: str) -> list[int]:
               help="Label counts, e.g. 50,100,200,400: test-split accuracy/precision/recall/F1, active vs random (instead of the recall run).")
 @click.option("--stop-rules", "stop_rules", default=None,
               help="Run stopping rules along the review: 'all' or comma-separated names, from knee, knee+40, budget, "
-                   "target, qbcb, quant, quantci, chm, chm-relaxed, hypergeom, elusion; the review then goes on until "
+                   "target, qbcb, quant, quantci, chm, chm-relaxed, ipp, hypergeom, elusion; the review then goes on until "
                    "every rule has fired. Adds 'stops' to --json.")
 @click.option("--target", type=click.FloatRange(0.5, 1.0, max_open=True), default=0.95, show_default=True,
               help="Recall the stopping rules aim for.")

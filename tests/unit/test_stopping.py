@@ -215,3 +215,58 @@ def test_the_suggestion_relaxes_the_tail_test_only_at_high_targets() -> None:
     assert default_rule(0.99) == default_rule(0.95)
     assert default_rule(0.8) == ("any", ("knee+40", "chm"))
     assert StoppingMonitor(500, target=0.8).default == default_rule(0.8)
+
+
+class TestCountingProcess:
+    def test_fires_at_the_first_batch_end_whose_bound_reaches_the_target(self) -> None:
+        from review import rate
+
+        n = 2000
+        gold = np.zeros(n, dtype=int)
+        gold[:60:2] = 1  # 30 relevant among the first 60 read, then none
+        order = np.arange(n)
+        m = StoppingMonitor(n, target=0.95, rules=["ipp"])
+        _run(m, gold, order, batch=20)
+        stop = m.stops["ipp"]
+        assert rate.decay_estimate(gold[: stop.at], n).low >= 0.95
+        assert rate.decay_estimate(gold[: stop.at - 20], n).low < 0.95
+        assert stop.sampled == 0 and "Counting process: 30 relevant found" in stop.evidence
+
+    def test_waits_while_relevant_documents_keep_coming(self) -> None:
+        n = 2000
+        gold = np.zeros(n, dtype=int)
+        gold[5::10] = 1  # a steady 1 in 10 to the end
+        m = StoppingMonitor(n, target=0.95, rules=["ipp"])
+        _run(m, gold, np.arange(n), batch=20)
+        stop = m.stops["ipp"]
+        assert stop.at >= 1800 and gold[: stop.at].sum() >= 0.95 * gold.sum()
+
+    def test_estimate_takes_the_point_from_the_rate_and_the_lower_end_from_quant(self) -> None:
+        from review import rate
+        from review.stopping import recall_interval
+
+        gold, order = _collection(n=1000, n_rel=40, seed=5, sep=3.0)
+        m = StoppingMonitor(gold.size, target=0.95, rules=["quant"])
+        scores = _scores(gold)
+        for step, end in enumerate(range(50, 301, 50), start=1):
+            m.observe(step, order[:end], gold[order[:end]], scores)
+        est = m.estimate()
+        expected = rate.decay_estimate(gold[order[:300]], gold.size, 0.05)
+        h = m.history[-1]
+        assert est.point == pytest.approx(expected.point)
+        assert est.low == pytest.approx(min(recall_interval(h["point"], h["sigma"], 0.05)[0], expected.point))
+        assert est.low <= est.point <= est.high
+        assert est.est_remaining == pytest.approx(h["remaining"])
+
+    def test_estimate_keeps_quants_point_while_the_rate_fit_is_not_informative(self) -> None:
+        n = 20_000
+        gold = np.zeros(n, dtype=int)
+        gold[5::11] = 1  # a steady 1 in 11: the fit cannot say how the rate goes on
+        order = np.arange(n)
+        m = StoppingMonitor(n, target=0.95, rules=["quant"])
+        scores = _scores(gold)
+        for step, end in enumerate(range(110, 441, 110), start=1):
+            m.observe(step, order[:end], gold[order[:end]], scores)
+        assert not m._rate_estimate().informative
+        assert m.estimate().point == pytest.approx(m.history[-1]["point"])
+        assert m.history[-1]["shown_point"] == pytest.approx(m.history[-1]["point"])
