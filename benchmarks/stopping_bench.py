@@ -48,7 +48,7 @@ os.environ.setdefault("REVIEW_CACHE_DIR", str(ROOT / "benchmarks" / "out" / "tok
 
 from review.estimate import MIN_SERVED_NEGATIVES  # noqa: E402
 from review.rate import decay_estimate  # noqa: E402
-from review.stopping import RATE_MIN_NEGATIVES, StoppingMonitor, recall_interval  # noqa: E402
+from review.stopping import RATE_MIN_FOUND, RATE_MIN_NEGATIVES, StoppingMonitor, recall_interval  # noqa: E402
 
 PRIORS = 2
 """simulate.default_priors: one relevant and one non-relevant document, read before any model."""
@@ -162,8 +162,8 @@ def evaluate(path: Path, seed: int, target: float) -> dict:
         at = next((int(h["reviewed"]) for h in monitor.history if h["point"] - k * h["sigma"] >= target), None)
         stops[f"quant-{k}sd"] = {"target": target, "at": at, "sampled": 0,
                                  "recall": None if at is None else float(gain[at - 1]) / total}
-    for alpha in RATE_ALPHAS:  # as the monitor's ipp rule, at batch ends once RATE_MIN_NEGATIVES were read
-        at = next((int(e) for e in ends if e - gain[e - 1] >= RATE_MIN_NEGATIVES
+    for alpha in RATE_ALPHAS:  # as the monitor's ipp rule, at batch ends once it can fit
+        at = next((int(e) for e in ends if e - gain[e - 1] >= RATE_MIN_NEGATIVES and gain[e - 1] >= RATE_MIN_FOUND
                    and (est := decay_estimate(gold[order[:e]], n, alpha)) is not None and est.low >= target), None)
         stops[f"ipp@{alpha:g}"] = {"target": target, "at": at, "sampled": 0,
                                    "recall": None if at is None else float(gain[at - 1]) / total}

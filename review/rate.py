@@ -31,9 +31,9 @@ MAX_SPREAD = 7.0
 Early in a large project a flat rate fitted on a few hundred documents and
 extrapolated over 100,000 can put almost anything in the tail; its upper
 quantile then runs to thousands while the plug-in mean says a hundred. On the
-bench collections 6 % of checkpoints were beyond this spread (mostly early),
-and leaving them to Quant lowered the mean absolute error of the shown point
-(benchmarks/README-stopping.md)."""
+bench collections 5 % of checkpoints were beyond this spread, mostly early in a
+review, and leaving them to Quant lowered the mean absolute error of the shown
+point (benchmarks/README-stopping.md)."""
 _MAX_LOG_SD = 8.0
 """Cap on the spread of log(mean remaining): beyond it the quadrature overflows and says nothing more."""
 

@@ -232,6 +232,19 @@ class TestCountingProcess:
         assert rate.decay_estimate(gold[: stop.at - 20], n).low < 0.95
         assert stop.sampled == 0 and "Counting process: 30 relevant found" in stop.evidence
 
+    def test_waits_for_enough_relevant_documents(self) -> None:
+        from review.stopping import RATE_MIN_FOUND
+
+        n = 2000
+        gold = np.zeros(n, dtype=int)
+        gold[0] = 1  # the first relevant document, then a long run of non-relevant ones
+        gold[[400, 410, 420, 430, 440, 450]] = 1
+        m = StoppingMonitor(n, target=0.95, rules=["ipp"])
+        m.observe(1, np.arange(300), gold[:300], None)
+        assert "ipp" not in m.stops and m._rate_estimate() is None
+        m.observe(2, np.arange(460), gold[:460], None)
+        assert int(gold[:460].sum()) >= RATE_MIN_FOUND and m._rate_estimate() is not None
+
     def test_waits_while_relevant_documents_keep_coming(self) -> None:
         n = 2000
         gold = np.zeros(n, dtype=int)
