@@ -48,6 +48,7 @@ os.environ.setdefault("REVIEW_CACHE_DIR", str(ROOT / "benchmarks" / "out" / "tok
 
 from review.estimate import MIN_SERVED_NEGATIVES  # noqa: E402
 from review.rate import decay_estimate  # noqa: E402
+from review.recall import KNEE_MIN_REVIEWED  # noqa: E402
 from review.stopping import RATE_MIN_FOUND, RATE_MIN_NEGATIVES, StoppingMonitor, recall_interval  # noqa: E402
 
 PRIORS = 2
@@ -163,7 +164,8 @@ def evaluate(path: Path, seed: int, target: float) -> dict:
         stops[f"quant-{k}sd"] = {"target": target, "at": at, "sampled": 0,
                                  "recall": None if at is None else float(gain[at - 1]) / total}
     for alpha in RATE_ALPHAS:  # as the monitor's ipp rule, at batch ends once it can fit
-        at = next((int(e) for e in ends if e - gain[e - 1] >= RATE_MIN_NEGATIVES and gain[e - 1] >= RATE_MIN_FOUND
+        at = next((int(e) for e in ends if e >= KNEE_MIN_REVIEWED and e - gain[e - 1] >= RATE_MIN_NEGATIVES
+                   and gain[e - 1] >= RATE_MIN_FOUND
                    and (est := decay_estimate(gold[order[:e]], n, alpha)) is not None and est.low >= target), None)
         stops[f"ipp@{alpha:g}"] = {"target": target, "at": at, "sampled": 0,
                                    "recall": None if at is None else float(gain[at - 1]) / total}
@@ -189,9 +191,9 @@ def _estimates(monitor: StoppingMonitor, gain: np.ndarray, total: int, y: np.nda
 
     low/high are Quant's interval (point ∓ z·σ at the monitor's confidence); the
     counting process's are its own quantiles (review.rate), NaN before it can fit.
-    The screen shows the counting-process point while that fit is informative
-    (Quant's otherwise) and the smaller of the two as the lower end
-    (`StoppingMonitor.estimate`).
+    The screen shows Quant's lower end, and the mean of the two points while the
+    counting-process fit is informative and not below that lower end (Quant's
+    point otherwise; `StoppingMonitor.estimate`).
     Like the screen, skip batch ends before the model has served MIN_SERVED_NEGATIVES
     non-relevant documents (everything after the two priors was served by a model),
     and those with nothing left to find. The monitor stops being fed once every
@@ -212,11 +214,11 @@ def _estimates(monitor: StoppingMonitor, gain: np.ndarray, total: int, y: np.nda
 def estimate_summary(results: dict[str, list[dict]], target: float) -> str:
     """How the recall estimates compare with the truth, per collection and over all."""
     lines = ["\nRecall estimates against the truth (batch ends the screen would show, relevant documents left):",
-             "| collection | points | Quant: median point − true | mean abs error | true below its lower end | "
-             "inside its interval | counting process: median point − true | mean abs error | true below its lower end | "
-             "inside its interval | shown: median point − true | mean abs error | true below the lower end | "
-             "true remaining ≤ estimated |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| collection | points | Quant: median point − true | mean abs error | point > true + 0.10 | true below its lower end | "
+             "inside its interval | counting process: median point − true | mean abs error | point > true + 0.10 | "
+             "true below its lower end | inside its interval | share of points it fitted | shown: median point − true | mean abs error | point > true + 0.10 | "
+             "true below the lower end | true remaining ≤ estimated |",
+             "|---|" + "---:|" * 17]
     groups = {**{name: rs for name, rs in results.items()}, "all": [r for rs in results.values() for r in rs]}
     for name, rs in groups.items():
         rows = [e for r in rs if r["target"] == target for e in r.get("estimates", []) if len(e) == 11]
@@ -225,11 +227,13 @@ def estimate_summary(results: dict[str, list[dict]], target: float) -> str:
         true, point, low, high, est, left, rpoint, rlow, rhigh, shown, shown_low = np.asarray(rows, dtype=float).T
         ok = ~np.isnan(rpoint)
         rp, rl, rh, rt = rpoint[ok], rlow[ok], rhigh[ok], true[ok]
-        counting = (f"{np.median(rp - rt):+.3f} | {np.mean(abs(rp - rt)):.3f} | {np.mean(rt < rl):.3f} | "
-                    f"{np.mean((rl <= rt) & (rt <= rh)):.3f}") if ok.any() else "– | – | – | –"
+        counting = (f"{np.median(rp - rt):+.3f} | {np.mean(abs(rp - rt)):.3f} | {np.mean(rp > rt + 0.1):.3f} | {np.mean(rt < rl):.3f} | "
+                    f"{np.mean((rl <= rt) & (rt <= rh)):.3f} | {ok.mean():.3f}") if ok.any() else "– | – | – | – | – | –"
         lines.append(f"| {name} | {len(rows)} | {np.median(point - true):+.3f} | {np.mean(abs(point - true)):.3f} | "
+                     f"{np.mean(point > true + 0.1):.3f} | "
                      f"{np.mean(true < low):.3f} | {np.mean((low <= true) & (true <= high)):.3f} | {counting} | "
-                     f"{np.median(shown - true):+.3f} | {np.mean(abs(shown - true)):.3f} | {np.mean(true < shown_low):.3f} | "
+                     f"{np.median(shown - true):+.3f} | {np.mean(abs(shown - true)):.3f} | {np.mean(shown > true + 0.1):.3f} | "
+                     f"{np.mean(true < shown_low):.3f} | "
                      f"{np.mean(left <= est):.3f} |")
     return "\n".join(lines)
 

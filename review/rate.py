@@ -32,8 +32,7 @@ Early in a large project a flat rate fitted on a few hundred documents and
 extrapolated over 100,000 can put almost anything in the tail; its upper
 quantile then runs to thousands while the plug-in mean says a hundred. On the
 bench collections 5 % of checkpoints were beyond this spread, mostly early in a
-review, and leaving them to Quant lowered the mean absolute error of the shown
-point (benchmarks/README-stopping.md)."""
+review (benchmarks/README-stopping.md)."""
 _MAX_LOG_SD = 8.0
 """Cap on the spread of log(mean remaining): beyond it the quadrature overflows and says nothing more."""
 
@@ -118,6 +117,8 @@ class RateEstimate:
     """The alpha/2 quantile of the count left."""
     remaining_high: int
     """The 1 - alpha quantile of the count left (one-sided)."""
+    decay: float = 0.0
+    """The fitted decay per document; not above zero when the rate grows (or nothing is left to read)."""
 
     @property
     def point(self) -> float:
@@ -137,8 +138,10 @@ class RateEstimate:
 
     @property
     def informative(self) -> bool:
-        """Whether the fit pins the count left down well enough to show (see MAX_SPREAD)."""
-        return self.remaining_high + 1 <= MAX_SPREAD * (self.expected_remaining + 1)
+        """Whether the fit says something about the rest: the rate falls, and the count left is
+        pinned down (see MAX_SPREAD). A growing rate, capped at 1 per document, calls every
+        unread document relevant: a statement about the model, not the collection."""
+        return self.decay > 0 and self.remaining_high + 1 <= MAX_SPREAD * (self.expected_remaining + 1)
 
 
 def decay_estimate(labels_in_order: np.ndarray, n_docs: int, alpha: float = 0.05,
@@ -182,4 +185,4 @@ def decay_estimate(labels_in_order: np.ndarray, n_docs: int, alpha: float = 0.05
                 lo = mid + 1
         return lo
 
-    return RateEstimate(found, min(mean, float(unread)), quantile(alpha / 2), quantile(1 - alpha))
+    return RateEstimate(found, min(mean, float(unread)), quantile(alpha / 2), quantile(1 - alpha), fit.decay)

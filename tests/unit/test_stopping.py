@@ -228,9 +228,20 @@ class TestCountingProcess:
         m = StoppingMonitor(n, target=0.95, rules=["ipp"])
         _run(m, gold, order, batch=20)
         stop = m.stops["ipp"]
-        assert rate.decay_estimate(gold[: stop.at], n).low >= 0.95
-        assert rate.decay_estimate(gold[: stop.at - 20], n).low < 0.95
+        ends = range(20, n + 1, 20)
+        first = next(e for e in ends if e >= rc.KNEE_MIN_REVIEWED and rate.decay_estimate(gold[:e], n).low >= 0.95)
+        assert stop.at == first
         assert stop.sampled == 0 and "Counting process: 30 relevant found" in stop.evidence
+
+    def test_the_rule_waits_for_150_documents_as_the_knee_does(self) -> None:
+        n = 2000
+        gold = np.zeros(n, dtype=int)
+        gold[:40:2] = 1  # 20 relevant among the first 40 read, then none
+        m = StoppingMonitor(n, target=0.95, rules=["ipp"])
+        m.observe(1, np.arange(120), gold[:120], None)
+        assert m._rate_estimate().low >= 0.95 and "ipp" not in m.stops
+        m.observe(2, np.arange(rc.KNEE_MIN_REVIEWED), gold[: rc.KNEE_MIN_REVIEWED], None)
+        assert m.stops["ipp"].at == rc.KNEE_MIN_REVIEWED
 
     def test_waits_for_enough_relevant_documents(self) -> None:
         from review.stopping import RATE_MIN_FOUND
@@ -254,7 +265,7 @@ class TestCountingProcess:
         stop = m.stops["ipp"]
         assert stop.at >= 1800 and gold[: stop.at].sum() >= 0.95 * gold.sum()
 
-    def test_estimate_takes_the_point_from_the_rate_and_the_lower_end_from_quant(self) -> None:
+    def test_estimate_combines_the_two_points_and_keeps_quants_lower_end(self) -> None:
         from review import rate
         from review.stopping import recall_interval
 
@@ -264,12 +275,76 @@ class TestCountingProcess:
         for step, end in enumerate(range(50, 301, 50), start=1):
             m.observe(step, order[:end], gold[order[:end]], scores)
         est = m.estimate()
-        expected = rate.decay_estimate(gold[order[:300]], gold.size, 0.05)
+        counting = rate.decay_estimate(gold[order[:300]], gold.size, 0.05)
         h = m.history[-1]
-        assert est.point == pytest.approx(expected.point)
-        assert est.low == pytest.approx(min(recall_interval(h["point"], h["sigma"], 0.05)[0], expected.point))
+        quant_low = recall_interval(h["point"], h["sigma"], 0.05)[0]
+        assert counting.informative and counting.point >= quant_low
+        assert est.point == pytest.approx((h["point"] + counting.point) / 2)
+        assert est.low == pytest.approx(quant_low)
         assert est.low <= est.point <= est.high
         assert est.est_remaining == pytest.approx(h["remaining"])
+        assert (h["shown_point"], h["shown_low"]) == pytest.approx((est.point, est.low))
+
+    def test_a_counting_point_below_quants_lower_end_is_not_shown(self) -> None:
+        from review.stopping import recall_interval
+
+        gold, order = _collection(n=1000, n_rel=40, seed=5, sep=3.0)
+        m = StoppingMonitor(gold.size, target=0.95, rules=["quant"])
+        m.observe(1, order[:300], gold[order[:300]], _scores(gold))
+        point, sigma, remaining, counting = m._last
+        low = recall_interval(point, sigma, 0.05)[0]
+        doubtful = type(counting)(counting.found, 10_000.0, 9_000, 11_000, counting.decay)  # says recall ~0.4 %
+        assert doubtful.point < low
+        assert m._shown(point, sigma, remaining, doubtful).point == pytest.approx(point)
+
+    def test_a_growing_rate_is_not_informative(self) -> None:
+        from review import rate
+
+        labels = np.array([0] * 150 + [1, 0] * 30)  # the rate rises along the order
+        est = rate.decay_estimate(labels, n_docs=2000)
+        assert est is not None and est.decay < 0 and not est.informative
+
+    def test_counts_validation_rows_as_read_not_unread(self) -> None:
+        from review import rate
+
+        n = 2000
+        gold = np.zeros(n, dtype=int)
+        gold[:200:4] = 1  # 50 relevant early in the order
+        gold[[1500, 1600]] = 1  # two more, found by a validation sample
+        m = StoppingMonitor(n, target=0.95, rules=["ipp"])
+        m.set_labelled_outside([1500, 1600, 1700], [1, 1, 0])
+        m.observe(1, np.arange(400), gold[:400], None)
+        got = m._rate_estimate()
+        expected = rate.decay_estimate(gold[:400], n - 3, 0.05, found=52)
+        assert got == expected and got.found == 52
+        said = m.stops["ipp"].evidence if "ipp" in m.stops else m.status["ipp"]
+        assert f"in {n - 400 - 3} unread" in said
+
+    def test_a_relabelled_review_is_fitted_again(self) -> None:
+        from review import rate
+
+        n = 2000
+        labels = np.array([1, 0, 0, 1] * 40 + [0] * 100)
+        m = StoppingMonitor(n, target=0.95, rules=["ipp"])
+        m.observe(1, np.arange(labels.size), labels, None)
+        first = m._rate_estimate()
+        swapped = labels.copy()
+        swapped[[0, 1]] = [0, 1]  # same count found, another shape
+        m.observe(2, np.arange(labels.size), swapped, None)
+        assert m._rate_estimate() == rate.decay_estimate(swapped, n, 0.05) != first
+
+    def test_needs_enough_documents_read(self) -> None:
+        from review.stopping import RATE_MIN_REVIEWED
+
+        n = 20_000
+        labels = np.array([1, 0, 1, 1, 1, 1] + [0] * 40)  # a fit that calls the rest empty
+        m = StoppingMonitor(n, target=0.95, rules=["ipp"])
+        m.observe(1, np.arange(labels.size), labels, None)
+        assert labels.size < RATE_MIN_REVIEWED and m._rate_estimate() is None and "ipp" not in m.stops
+        few_negatives = np.array([1, 0] * 10 + [1] * 150)  # 10 non-relevant read: too few
+        m = StoppingMonitor(n, target=0.95, rules=["ipp"])
+        m.observe(1, np.arange(few_negatives.size), few_negatives, None)
+        assert m._rate_estimate() is None
 
     def test_estimate_keeps_quants_point_while_the_rate_fit_is_not_informative(self) -> None:
         n = 20_000
