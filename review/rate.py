@@ -120,21 +120,22 @@ class RateEstimate:
     decay: float = 0.0
     """The fitted decay per document; not above zero when the rate grows (or nothing is left to read)."""
 
+    def _recall(self, left: float) -> float:
+        total = self.found + left
+        return self.found / total if total > 0 else 0.0
+
     @property
     def point(self) -> float:
-        total = self.found + self.expected_remaining
-        return self.found / total if total > 0 else 0.0
+        return self._recall(self.expected_remaining)
 
     @property
     def low(self) -> float:
         """Recall with remaining_high left: a one-sided lower bound at 1 - alpha."""
-        total = self.found + self.remaining_high
-        return self.found / total if total > 0 else 0.0
+        return self._recall(self.remaining_high)
 
     @property
     def high(self) -> float:
-        total = self.found + self.remaining_low
-        return self.found / total if total > 0 else 0.0
+        return self._recall(self.remaining_low)
 
     @property
     def informative(self) -> bool:
