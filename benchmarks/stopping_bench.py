@@ -217,13 +217,17 @@ def estimate_summary(results: dict[str, list[dict]], target: float) -> str:
              "| collection | points | Quant: median point − true | mean abs error | point > true + 0.10 | true below its lower end | "
              "inside its interval | counting process: median point − true | mean abs error | point > true + 0.10 | "
              "true below its lower end | inside its interval | share of points it fitted | shown: median point − true | mean abs error | point > true + 0.10 | "
-             "true below the lower end | true remaining ≤ estimated |",
-             "|---|" + "---:|" * 17]
+             "true below the lower end | true remaining ≤ estimated | Quant's point moves > 0.10 between two points | "
+             "shown point moves > 0.10 |",
+             "|---|" + "---:|" * 19]
     groups = {**{name: rs for name, rs in results.items()}, "all": [r for rs in results.values() for r in rs]}
     for name, rs in groups.items():
-        rows = [e for r in rs if r["target"] == target for e in r.get("estimates", []) if len(e) == 11]
+        runs = [[e for e in r.get("estimates", []) if len(e) == 11] for r in rs if r["target"] == target]
+        rows = [e for run in runs for e in run]
         if not rows:
             continue
+        steps = [np.abs(np.diff(np.asarray(run, dtype=float)[:, [1, 9]], axis=0)) for run in runs if len(run) > 1]
+        moves = np.vstack(steps) if steps else np.zeros((1, 2))
         true, point, low, high, est, left, rpoint, rlow, rhigh, shown, shown_low = np.asarray(rows, dtype=float).T
         ok = ~np.isnan(rpoint)
         rp, rl, rh, rt = rpoint[ok], rlow[ok], rhigh[ok], true[ok]
@@ -234,7 +238,7 @@ def estimate_summary(results: dict[str, list[dict]], target: float) -> str:
                      f"{np.mean(true < low):.3f} | {np.mean((low <= true) & (true <= high)):.3f} | {counting} | "
                      f"{np.median(shown - true):+.3f} | {np.mean(abs(shown - true)):.3f} | {np.mean(shown > true + 0.1):.3f} | "
                      f"{np.mean(true < shown_low):.3f} | "
-                     f"{np.mean(left <= est):.3f} |")
+                     f"{np.mean(left <= est):.3f} | {np.mean(moves[:, 0] > 0.1):.3f} | {np.mean(moves[:, 1] > 0.1):.3f} |")
     return "\n".join(lines)
 
 

@@ -5,9 +5,9 @@ status` read the log the same way: the documents labelled relevant or not
 relevant, in the order they were first decided, with the score each had when
 it was served (out-of-sample: the model that ranked it had not seen its label).
 Those pairs calibrate the model's current scores (Platt) for the Quant
-estimate (the lower end shown, and the relevant left); the counting-process fit
-(review.rate) over the same order gives the point shown; the suggestion's rules
-(review.stopping) run over them too.
+estimate (the lower end shown, and the relevant left); the point shown blends
+Quant's with a counting-process fit over the same order (review.rate); the
+suggestion's rules (review.stopping) run over them too.
 """
 
 from __future__ import annotations

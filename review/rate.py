@@ -26,13 +26,11 @@ from scipy import stats
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(40)
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
 MAX_SPREAD = 7.0
-"""A fit is informative while (remaining_high + 1) <= MAX_SPREAD x (expected_remaining + 1).
+"""A fit's `weight` reaches 0 once (remaining_high + 1) >= MAX_SPREAD x (expected_remaining + 1).
 
 Early in a large project a flat rate fitted on a few hundred documents and
 extrapolated over 100,000 can put almost anything in the tail; its upper
-quantile then runs to thousands while the plug-in mean says a hundred. On the
-bench collections 5 % of checkpoints were beyond this spread, mostly early in a
-review (benchmarks/README-stopping.md)."""
+quantile then runs to thousands while the plug-in mean says a hundred."""
 _MAX_LOG_SD = 8.0
 """Cap on the spread of log(mean remaining): beyond it the quadrature overflows and says nothing more."""
 
@@ -138,11 +136,25 @@ class RateEstimate:
         return self._recall(self.remaining_low)
 
     @property
+    def weight(self) -> float:
+        """How far the fit speaks about the rest, from 1 down to 0.
+
+        1 when the count left is pinned down to its Poisson noise, falling to 0
+        as the upper quantile reaches MAX_SPREAD x the expected count, on a log
+        scale, so that a screen showing a blend does not jump when the spread
+        crosses a threshold. 0 for a growing rate: capped at 1 per document, it
+        calls every unread document relevant, a statement about the model, not
+        the collection.
+        """
+        if self.decay <= 0:
+            return 0.0
+        spread = (self.remaining_high + 1) / (self.expected_remaining + 1)
+        return float(np.clip(1.0 - math.log(spread) / math.log(MAX_SPREAD), 0.0, 1.0))
+
+    @property
     def informative(self) -> bool:
-        """Whether the fit says something about the rest: the rate falls, and the count left is
-        pinned down (see MAX_SPREAD). A growing rate, capped at 1 per document, calls every
-        unread document relevant: a statement about the model, not the collection."""
-        return self.decay > 0 and self.remaining_high + 1 <= MAX_SPREAD * (self.expected_remaining + 1)
+        """Whether the fit says anything about the rest (`weight` above 0)."""
+        return self.weight > 0
 
 
 def decay_estimate(labels_in_order: np.ndarray, n_docs: int, alpha: float = 0.05,

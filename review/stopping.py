@@ -18,10 +18,11 @@ the unreviewed rest once the Quant estimate reaches the target, then
 Callaghan & Müller-Hansen's test) and `elusion` (an elusion sample with a
 Clopper-Pearson bound, repeated on fresh samples at alpha/2, alpha/4, ...).
 
-The recall estimate on screen takes its point from the counting-process fit
-(`review.rate`: about unbiased on the bench) and its lower end from Quant's
-interval (calibrated scores: far low, but true recall fell below it at 0.3 % of
-checkpoints, against 28 % for the counting process's own bound).
+The recall estimate on screen takes its lower end from Quant's interval
+(calibrated scores: true recall fell below it at 0.3 % of bench checkpoints,
+against 29 % for the counting process's own bound) and its point from a blend
+of Quant's point (runs low) and the counting process's (`review.rate`: runs
+high in a dry spell); see `StoppingMonitor.estimate`.
 """
 
 from __future__ import annotations
@@ -85,11 +86,13 @@ RATE_MIN_FOUND = 5
 that then reads 20 non-relevant ones fits a rate that has fallen to nothing, and the rule
 fired at 2 % recall in 6 of 180 bench runs."""
 RATE_MIN_REVIEWED = 50
-"""... and for this many documents read: five relevant documents among the first six, then
-forty non-relevant, fit a rate that says nothing is left in 20,000. The `ipp` rule waits
-longer, for recall.KNEE_MIN_REVIEWED (150) documents, as the knee rule does. On the bench,
-waiting for 150 before showing the combined point would have raised its mean error on
-ADHD from 0.26 to 0.39 (benchmarks/README-stopping.md)."""
+"""... and for this many documents read: a rate fitted on a few dozen says little about
+thousands more. It is no cure for an early burst: five relevant documents among the first
+six, then only non-relevant ones, fit a rate that says nothing is left in 20,000 at any
+length (the lower end shown stays Quant's). The `ipp` rule waits longer, for
+recall.KNEE_MIN_REVIEWED (150) documents, as the knee rule does. On the bench, waiting for
+150 before blending the point shown (in an earlier, hard-switch blend) would have raised its
+mean error on ADHD from 0.26 to 0.39 (benchmarks/README-stopping.md)."""
 
 
 def default_rule(target: float) -> tuple[str, tuple[str, ...]]:
@@ -399,13 +402,15 @@ class StoppingMonitor:
     def _check_rate(self) -> None:
         est = self._rate_estimate()
         if est is None:
-            self.status["ipp"] = "Counting process: not enough documents read yet"
+            self.status["ipp"] = (f"Counting process: waits for {RATE_MIN_REVIEWED} documents read, "
+                                  f"{RATE_MIN_NEGATIVES} of them non-relevant and {RATE_MIN_FOUND} relevant")
             return
         s = len(self._order)
         unread = self.n_docs - s - int(np.sum(self._rank[self._outside_rows] < 0))
         text = (f"Counting process: {est.found} relevant found, at most {est.remaining_high} more expected in "
                 f"{unread} unread ({1 - self.alpha:.0%}): recall ≥ {est.low:.0%}").replace("%", " %")
-        self.status["ipp"] = text + f", needs {self.target:.0%}".replace("%", " %")
+        wait = f"; waits for {rc.KNEE_MIN_REVIEWED} documents read" if s < rc.KNEE_MIN_REVIEWED else ""
+        self.status["ipp"] = text + f", needs {self.target:.0%}".replace("%", " %") + wait
         if est.low >= self.target and s >= rc.KNEE_MIN_REVIEWED:
             self._fire("ipp", s, None, text)
 
@@ -535,15 +540,18 @@ class StoppingMonitor:
         """The recall estimate on screen; None before a model.
 
         low: the lower end of Quant's normal interval at the monitor's confidence.
-        point: the mean of Quant's point and the counting process's
-        (review.rate), or Quant's alone while that fit is missing, not
-        informative, or below Quant's lower end. Quant's point runs low
-        (calibrated scores give the long tail too much), the counting process's
-        runs high in a dry spell; an equal-weight combination of two forecasts
-        biased in opposite directions (Bates & Granger 1969). On the bench it
-        cut Quant's mean absolute error from 0.36 to 0.23 and overstated recall
-        by more than 10 points at 1 % of checkpoints, against 17 % for the
-        counting process alone (benchmarks/README-stopping.md).
+        point: (1 - w) x Quant's point + w x the counting process's
+        (review.rate; raised to Quant's lower end if below it), w = half the
+        fit's `weight`: 0 while the fit is missing or says nothing, up to an
+        equal-weight mean. Quant's point runs low (calibrated scores give the
+        long tail too much), the counting process's runs high in a dry spell;
+        equal weights are the robust way to combine two forecasts biased in
+        opposite directions (Bates & Granger 1969). On the bench the blend cut
+        Quant's mean absolute error from 0.36 to 0.28 (0.31 to 0.23 at one
+        retrain per decision) and overstated recall by more than 10 points at
+        0.4 % of checkpoints, against 17 % for the counting process alone; a
+        weight that slides with the fit's spread keeps it from jumping between
+        retrains (benchmarks/README-stopping.md).
         high: the larger of the two methods' upper ends. est_remaining:
         Quant's sum of calibrated probabilities over the unread documents.
         """
@@ -554,8 +562,10 @@ class StoppingMonitor:
     def _shown(self, point: float, sigma: float, remaining: float, rate_est: rate.RateEstimate | None,
                z: float | None = None) -> RecallEstimate:
         low, high = recall_interval(point, sigma, self.alpha, z)
-        if rate_est is not None and rate_est.informative and rate_est.point >= low:
-            point, high = (point + rate_est.point) / 2, max(high, rate_est.high)
+        if rate_est is not None and rate_est.informative:
+            w = rate_est.weight / 2  # an equal-weight mean while the fit pins the count left down
+            point = (1 - w) * point + w * max(rate_est.point, low)
+            high = max(high, rate_est.high)
         return RecallEstimate(point, low, max(high, point), self._found(), remaining)
 
     def stops_json(self, gold: np.ndarray) -> dict[str, dict[str, object]]:

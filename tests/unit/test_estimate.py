@@ -42,9 +42,9 @@ def test_tracker_estimates_recall_with_an_interval() -> None:
     # Platt scaling fitted on the top of a ranking extrapolates to the rest (slope 1.36 here,
     # not 1): Quant is a rough guide, not a certified bound (benchmarks/README-stopping.md).
     assert abs(tracker.monitor.history[-1]["point"] - true_recall) < 0.25
-    # The point shown averages Quant's with the counting process's. This weak ranking (58 %
+    # The point shown blends Quant's with the counting process's. This weak ranking (58 %
     # recall after the top 15 %) leaves a long tail that a falling rate does not foresee: the
-    # counting process says 89 %, and the average still lies within 25 points.
+    # counting process says 89 %, and the blend (79 %) still lies within 25 points.
     assert abs(summary.point - true_recall) < 0.25
     history = tracker.monitor.history[-1]
     assert history["rate_point"] > true_recall + 0.25

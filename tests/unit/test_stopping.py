@@ -265,7 +265,7 @@ class TestCountingProcess:
         stop = m.stops["ipp"]
         assert stop.at >= 1800 and gold[: stop.at].sum() >= 0.95 * gold.sum()
 
-    def test_estimate_combines_the_two_points_and_keeps_quants_lower_end(self) -> None:
+    def test_estimate_blends_the_two_points_and_keeps_quants_lower_end(self) -> None:
         from review import rate
         from review.stopping import recall_interval
 
@@ -278,14 +278,15 @@ class TestCountingProcess:
         counting = rate.decay_estimate(gold[order[:300]], gold.size, 0.05)
         h = m.history[-1]
         quant_low = recall_interval(h["point"], h["sigma"], 0.05)[0]
-        assert counting.informative and counting.point >= quant_low
-        assert est.point == pytest.approx((h["point"] + counting.point) / 2)
+        assert 0 < counting.weight <= 1 and counting.point >= quant_low
+        w = counting.weight / 2
+        assert est.point == pytest.approx((1 - w) * h["point"] + w * counting.point)
         assert est.low == pytest.approx(quant_low)
         assert est.low <= est.point <= est.high
         assert est.est_remaining == pytest.approx(h["remaining"])
         assert (h["shown_point"], h["shown_low"]) == pytest.approx((est.point, est.low))
 
-    def test_a_counting_point_below_quants_lower_end_is_not_shown(self) -> None:
+    def test_a_counting_point_below_quants_lower_end_counts_as_that_end(self) -> None:
         from review.stopping import recall_interval
 
         gold, order = _collection(n=1000, n_rel=40, seed=5, sep=3.0)
@@ -293,9 +294,21 @@ class TestCountingProcess:
         m.observe(1, order[:300], gold[order[:300]], _scores(gold))
         point, sigma, remaining, counting = m._last
         low = recall_interval(point, sigma, 0.05)[0]
-        doubtful = type(counting)(counting.found, 10_000.0, 9_000, 11_000, counting.decay)  # says recall ~0.4 %
-        assert doubtful.point < low
-        assert m._shown(point, sigma, remaining, doubtful).point == pytest.approx(point)
+        doubtful = type(counting)(counting.found, 10_000.0, 9_900, 10_100, 0.01)  # pinned down, says ~0.4 %
+        assert doubtful.informative and doubtful.point < low
+        w = doubtful.weight / 2
+        assert m._shown(point, sigma, remaining, doubtful).point == pytest.approx((1 - w) * point + w * low)
+
+    def test_the_weight_falls_with_the_spread(self) -> None:
+        from review import rate
+
+        def weight(high: int, expected: float = 9.0, decay: float = 0.01) -> float:
+            return rate.RateEstimate(50, expected, 0, high, decay).weight
+
+        assert weight(9) == pytest.approx(1.0)
+        assert weight(9) > weight(15) > weight(40) > weight(69) == 0.0  # 70 = 7 x 10: none
+        assert weight(15) == pytest.approx(1 - np.log(16 / 10) / np.log(rate.MAX_SPREAD))
+        assert weight(9, decay=0.0) == 0.0 and weight(9, decay=-0.01) == 0.0
 
     def test_a_growing_rate_is_not_informative(self) -> None:
         from review import rate
@@ -319,6 +332,16 @@ class TestCountingProcess:
         assert got == expected and got.found == 52
         said = m.stops["ipp"].evidence if "ipp" in m.stops else m.status["ipp"]
         assert f"in {n - 400 - 3} unread" in said
+
+    def test_a_new_validation_row_is_fitted_again(self) -> None:
+        n = 2000
+        labels = np.array([1, 0, 0, 1] * 40 + [0] * 100)
+        m = StoppingMonitor(n, target=0.95, rules=["ipp"])
+        m.observe(1, np.arange(labels.size), labels, None)
+        first = m._rate_estimate()
+        m.set_labelled_outside([1900], [0])  # read, not relevant: one document fewer unread
+        m.observe(2, np.arange(labels.size), labels, None)
+        assert m._rate_estimate().expected_remaining < first.expected_remaining
 
     def test_a_relabelled_review_is_fitted_again(self) -> None:
         from review import rate
