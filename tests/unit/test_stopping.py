@@ -333,12 +333,15 @@ class TestCountingProcess:
         said = m.stops["ipp"].evidence if "ipp" in m.stops else m.status["ipp"]
         assert f"in {n - 400 - 3} unread" in said
 
-    def test_a_new_validation_row_is_fitted_again(self) -> None:
-        n = 2000
-        labels = np.array([1, 0, 0, 1] * 40 + [0] * 100)
+    @staticmethod
+    def _fitted(n: int, labels: np.ndarray) -> tuple[StoppingMonitor, object]:
         m = StoppingMonitor(n, target=0.95, rules=["ipp"])
         m.observe(1, np.arange(labels.size), labels, None)
-        first = m._rate_estimate()
+        return m, m._rate_estimate()
+
+    def test_a_new_validation_row_is_fitted_again(self) -> None:
+        labels = np.array([1, 0, 0, 1] * 40 + [0] * 100)
+        m, first = self._fitted(2000, labels)
         m.set_labelled_outside([1900], [0])  # read, not relevant: one document fewer unread
         m.observe(2, np.arange(labels.size), labels, None)
         assert m._rate_estimate().expected_remaining < first.expected_remaining
@@ -346,15 +349,12 @@ class TestCountingProcess:
     def test_a_relabelled_review_is_fitted_again(self) -> None:
         from review import rate
 
-        n = 2000
         labels = np.array([1, 0, 0, 1] * 40 + [0] * 100)
-        m = StoppingMonitor(n, target=0.95, rules=["ipp"])
-        m.observe(1, np.arange(labels.size), labels, None)
-        first = m._rate_estimate()
+        m, first = self._fitted(2000, labels)
         swapped = labels.copy()
         swapped[[0, 1]] = [0, 1]  # same count found, another shape
         m.observe(2, np.arange(labels.size), swapped, None)
-        assert m._rate_estimate() == rate.decay_estimate(swapped, n, 0.05) != first
+        assert m._rate_estimate() == rate.decay_estimate(swapped, 2000, 0.05) != first
 
     def test_needs_enough_documents_read(self) -> None:
         from review.stopping import RATE_MIN_REVIEWED
