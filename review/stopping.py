@@ -115,7 +115,8 @@ class RecallEstimate:
 
         On the bench collections (benchmarks/README-stopping.md) true recall fell
         below the lower end (Quant's) at 0.3 % of checkpoints; the point
-        (`StoppingMonitor.estimate`) ran a median 19 points low. So the bound leads.
+        (`StoppingMonitor.estimate`) ran a median 29 points low (21 at one retrain
+        per decision). So the bound leads.
         """
         return f"≥ {math.floor(self.low * 100 + 1e-9)} % (estimate {self.point * 100:.0f} %)"
 
