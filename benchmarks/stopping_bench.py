@@ -48,8 +48,7 @@ os.environ.setdefault("REVIEW_CACHE_DIR", str(ROOT / "benchmarks" / "out" / "tok
 
 from review.estimate import MIN_SERVED_NEGATIVES  # noqa: E402
 from review.rate import decay_estimate  # noqa: E402
-from review.recall import KNEE_MIN_REVIEWED  # noqa: E402
-from review.stopping import RATE_MIN_FOUND, RATE_MIN_NEGATIVES, StoppingMonitor, recall_interval  # noqa: E402
+from review.stopping import StoppingMonitor, ipp_may_fire, recall_interval  # noqa: E402
 
 PRIORS = 2
 """simulate.default_priors: one relevant and one non-relevant document, read before any model."""
@@ -164,8 +163,7 @@ def evaluate(path: Path, seed: int, target: float) -> dict:
         stops[f"quant-{k}sd"] = {"target": target, "at": at, "sampled": 0,
                                  "recall": None if at is None else float(gain[at - 1]) / total}
     for alpha in RATE_ALPHAS:  # as the monitor's ipp rule, at batch ends once it can fit
-        at = next((int(e) for e in ends if e >= KNEE_MIN_REVIEWED and e - gain[e - 1] >= RATE_MIN_NEGATIVES
-                   and gain[e - 1] >= RATE_MIN_FOUND
+        at = next((int(e) for e in ends if ipp_may_fire(int(e), int(gain[e - 1]))
                    and (est := decay_estimate(gold[order[:e]], n, alpha)) is not None and est.low >= target), None)
         stops[f"ipp@{alpha:g}"] = {"target": target, "at": at, "sampled": 0,
                                    "recall": None if at is None else float(gain[at - 1]) / total}

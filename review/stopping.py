@@ -95,6 +95,16 @@ recall.KNEE_MIN_REVIEWED (150) documents, as the knee rule does. On the bench, w
 mean error on ADHD from 0.26 to 0.39 (benchmarks/README-stopping.md)."""
 
 
+def rate_fit_ready(read: int, found: int) -> bool:
+    """Whether the counting-process fit may run: RATE_MIN_REVIEWED read, RATE_MIN_NEGATIVES and RATE_MIN_FOUND among them."""
+    return read >= RATE_MIN_REVIEWED and read - found >= RATE_MIN_NEGATIVES and found >= RATE_MIN_FOUND
+
+
+def ipp_may_fire(read: int, found: int) -> bool:
+    """Whether the `ipp` rule may fire: the fit can run and recall.KNEE_MIN_REVIEWED documents were read."""
+    return rate_fit_ready(read, found) and read >= rc.KNEE_MIN_REVIEWED
+
+
 def default_rule(target: float) -> tuple[str, tuple[str, ...]]:
     """The rule combination the review screen suggests at `target`."""
     return DEFAULT_RULE if target >= RELAXED_FROM - 1e-9 else DEFAULT_RULE_LOW
@@ -389,8 +399,7 @@ class StoppingMonitor:
     def _rate_estimate(self) -> rate.RateEstimate | None:
         """The counting-process fit over the ranked order; None before it can say anything."""
         s = len(self._order)
-        if (s < RATE_MIN_REVIEWED or s - int(self._gain[-1]) < RATE_MIN_NEGATIVES
-                or int(self._gain[-1]) < RATE_MIN_FOUND):
+        if s == 0 or not rate_fit_ready(s, int(self._gain[-1])):
             return None
         outside_unread = int(np.sum(self._rank[self._outside_rows] < 0))
         key = (hash(self._gain.tobytes()), outside_unread, self._found())
@@ -412,7 +421,7 @@ class StoppingMonitor:
                 f"{unread} unread ({1 - self.alpha:.0%}): recall ≥ {est.low:.0%}").replace("%", " %")
         wait = f"; waits for {rc.KNEE_MIN_REVIEWED} documents read" if s < rc.KNEE_MIN_REVIEWED else ""
         self.status["ipp"] = text + f", needs {self.target:.0%}".replace("%", " %") + wait
-        if est.low >= self.target and s >= rc.KNEE_MIN_REVIEWED:
+        if est.low >= self.target and ipp_may_fire(s, int(self._gain[-1])):
             self._fire("ipp", s, None, text)
 
     # -- score-based rules -------------------------------------------------
