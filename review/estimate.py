@@ -38,6 +38,31 @@ class RecallSummary:
     low: float | None = None
     high: float | None = None
 
+    def left(self) -> tuple[int, int | None] | None:
+        """The relevant left that the recall shown implies (`left_counts`)."""
+        return left_counts(self.found, self.point, self.low)
+
+
+def left_counts(found: int, point: float | None, low: float | None) -> tuple[int, int | None] | None:
+    """The relevant documents left that the recall shown implies: at the point, and at most (at the lower end).
+
+    Both counts come from the two figures of "≥ 80 % (estimate 90 %)", so they
+    never say more than those do (34 found at ≥ 80 % means up to 9 left).
+    None without a point; no "at most" while the lower end is 0.
+    """
+    if point is None or point <= 0:
+        return None
+    most = math.ceil(found * (1 - low) / low - 1e-9) if low is not None and low > 0 else None
+    return round(found * (1 - point) / point), most
+
+
+def left_text(found: int, point: float | None, low: float | None) -> str | None:
+    """E.g. "≈ 4 relevant left (up to 9)" (`left_counts`)."""
+    counts = left_counts(found, point, low)
+    if counts is None:
+        return None
+    return f"≈ {counts[0]:,} relevant left" + ("" if counts[1] is None else f" (up to {counts[1]:,})")
+
 
 @dataclass(frozen=True)
 class ReviewedOrder:

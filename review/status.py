@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from review import validation
-from review.estimate import summary_from_store
+from review.estimate import left_text, summary_from_store
 from review.store import Store
 
 
@@ -51,8 +51,8 @@ def render_status(info: dict[str, Any]) -> str:
     )
     estimate = info.get("recall")
     if estimate:
-        left = estimate.get("est_remaining")
-        lines.append(f"Recall         {estimate['text']}" + ("" if left is None else f"; ≤ {left:,} relevant left (est.)"))
+        left = left_text(estimate.get("found", 0), estimate.get("point"), estimate.get("low"))
+        lines.append(f"Recall         {estimate['text']}" + ("" if left is None else f"; {left}"))
     stop = info.get("stop")
     if stop:
         lines.append(f"Stop?          {'yes: ' if stop['fired'] else ''}{stop['text']}")

@@ -131,7 +131,7 @@ class RecallEstimate:
         return f"≥ {math.floor(self.low * 100 + 1e-9)} % (estimate {self.point * 100:.0f} %)"
 
     def remaining_upper(self) -> int:
-        """The estimated relevant remaining, rounded up: shown as "≤ N relevant left" (it ran high on the bench)."""
+        """Quant's relevant remaining, rounded up: how many of the rest an export predicts relevant (it ran high on the bench)."""
         return math.ceil(self.est_remaining - 1e-9)
 
 

@@ -171,8 +171,9 @@ class SidePanel(Vertical):
             rec.append("no estimate yet", style="dim")
         else:
             rec.append(recall.text)
-            if recall.est_remaining is not None:
-                rec.append(f"\n≤ {recall.est_remaining:,} relevant left (est.)")
+            left = recall.left()
+            if left is not None:  # two lines: the panel is about 26 columns wide
+                rec.append(f"\n≈ {left[0]:,} relevant left" + ("" if left[1] is None else f"\n  (up to {left[1]:,})"))
             if recall.stop_text:
                 rec.append("\nStop suggested" if recall.stop_fired else "\n", style="bold")
                 rec.append(("\n" if recall.stop_fired else "") + clean_line(recall.stop_text))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from pathlib import Path
 
@@ -108,7 +109,11 @@ def test_demo_without_a_terminal_plays_a_scripted_review(tmp_path: Path) -> None
     store = Store.open(tmp_path / "demo" / "review.db")
     assert store.counts()["decided"] == 80
     # enough decisions for an estimate: its lower end, the point and the remaining
-    assert re.search(r"Recall         ≥ \d+ % \(estimate \d+ %\); ≤ \d+ relevant left \(est\.\)", result.output)
+    shown = re.search(r"Recall         ≥ (\d+) % \(estimate (\d+) %\); ≈ (\d+) relevant left \(up to (\d+)\)", result.output)
+    assert shown, result.output
+    low, _, left, most = (int(g) for g in shown.groups())
+    found = int(re.search(r"relevant: (\d+)", result.output).group(1))
+    assert left <= most <= math.ceil(found * (100 - low) / low)  # the count agrees with the bound beside it
     assert io.StringIO(result.output).getvalue().count("Traceback") == 0
 
 

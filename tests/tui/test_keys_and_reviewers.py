@@ -96,7 +96,8 @@ async def test_two_reviewers_never_get_the_same_document(project: Store, no_user
 
 
 async def test_stop_suggestion_is_explained(make, session: ReviewSession, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    summary = RecallSummary("≥ 91 % (estimate 96 %)", 5, 0, "QBCB: 28 of 30 sample positives reached", stop_fired=True)
+    summary = RecallSummary("≥ 91 % (estimate 96 %)", 5, 0, "QBCB: 28 of 30 sample positives reached", stop_fired=True,
+                            point=0.96, low=0.91)
     monkeypatch.setattr(session, "recall_summary", lambda: summary)
     app = make()
     async with app.run_test() as pilot:
@@ -104,7 +105,7 @@ async def test_stop_suggestion_is_explained(make, session: ReviewSession, monkey
         notice = str(app.review_screen.query_one("#doc-notice", Static).content)
         assert "Stop suggested" in notice and "QBCB" in notice and "elusion sample (press v" in notice
         panel = str(app.review_screen.query_one("#panel-recall", Static).content)
-        assert "≥ 91 % (estimate 96 %)" in panel and "≤ 0 relevant left (est.)" in panel
+        assert "≥ 91 % (estimate 96 %)" in panel and "≈ 0 relevant left\n  (up to 1)" in panel
         assert any(n.title == "Stop suggested" for n in app._notifications)
 
 
