@@ -69,8 +69,9 @@ KNEE_MARGINS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 1.0)
 """Knee with a safety margin: stop once this share more documents than at the knee's stop were read."""
 QUANT_NSTD = (0.5, 1.0, 1.5)
 """Quant variants between Quant (0) and QuantCI (2) on the trade-off curve."""
-RATE_ALPHAS = (0.01, 0.001, 0.0001)
-"""The counting-process rule (`ipp`, at the monitor's alpha) at stricter levels: its trade-off curve."""
+RATE_VARIANTS = (("ipp@0.01", 0.01, "exponential"), ("ipp@0.001", 0.001, "exponential"),
+                 ("ipp@0.0001", 0.0001, "exponential"), ("ipp-power", 0.05, "power"))
+"""The counting-process rule (`ipp`) at stricter levels (its trade-off curve), and with a power-law rate."""
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -162,11 +163,12 @@ def evaluate(path: Path, seed: int, target: float) -> dict:
         at = next((int(h["reviewed"]) for h in monitor.history if h["point"] - k * h["sigma"] >= target), None)
         stops[f"quant-{k}sd"] = {"target": target, "at": at, "sampled": 0,
                                  "recall": None if at is None else float(gain[at - 1]) / total}
-    for alpha in RATE_ALPHAS:  # as the monitor's ipp rule, at batch ends once it can fit
+    for name, alpha, shape in RATE_VARIANTS:  # as the monitor's ipp rule, at batch ends once it can fit
         at = next((int(e) for e in ends if ipp_may_fire(int(e), int(gain[e - 1]))
-                   and (est := decay_estimate(gold[order[:e]], n, alpha)) is not None and est.low >= target), None)
-        stops[f"ipp@{alpha:g}"] = {"target": target, "at": at, "sampled": 0,
-                                   "recall": None if at is None else float(gain[at - 1]) / total}
+                   and (est := decay_estimate(gold[order[:e]], n, alpha, shape=shape)) is not None
+                   and est.low >= target), None)
+        stops[name] = {"target": target, "at": at, "sampled": 0,
+                       "recall": None if at is None else float(gain[at - 1]) / total}
     oracle = int(np.flatnonzero(gain >= math.ceil(target * total - 1e-9))[0]) + 1
     calib = _calibration(monitor, gain, total)
     return {"n": n, "R": total, "oracle": oracle, "stops": stops, "calibration": calib,

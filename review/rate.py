@@ -35,38 +35,53 @@ _MAX_LOG_SD = 8.0
 """Cap on the spread of log(mean remaining): beyond it the quadrature overflows and says nothing more."""
 
 
+SHAPES = ("exponential", "power")
+"""How the rate falls with the position t: exp(c - b·t), or exp(c - b·log t) = e^c·t^-b."""
+
+
+def _clock(positions: np.ndarray, shape: str) -> np.ndarray:
+    """The position as the rate's exponent sees it: t, or log t for the power law."""
+    positions = np.asarray(positions, dtype=float)
+    return np.log(positions) if shape == "power" else positions
+
+
 @dataclass(frozen=True)
 class DecayFit:
-    """P(the t-th document read is relevant) = exp(log_rate - decay·t), t = 1, 2, ..."""
+    """P(the t-th document read is relevant) = exp(log_rate - decay·t) (or decay·log t), t = 1, 2, ..."""
 
     log_rate: float
     decay: float
-    """Per document; negative when the rate grows."""
+    """Per document (per unit of log t for the power law); negative when the rate grows."""
     cov: np.ndarray
     """2 x 2 covariance of (log_rate, decay): the inverse observed information."""
     reviewed: int
+    shape: str = "exponential"
 
     def rate(self, positions: np.ndarray) -> np.ndarray:
         """The fitted chance at 1-based `positions`, capped at 1."""
-        return np.exp(np.minimum(self.log_rate - self.decay * np.asarray(positions, dtype=float), 0.0))
+        return np.exp(np.minimum(self.log_rate - self.decay * _clock(positions, self.shape), 0.0))
 
 
-def fit_decay(labels_in_order: np.ndarray, iterations: int = 100) -> DecayFit | None:
-    """Maximum-likelihood fit of the exponential rate to labels in reading order.
+def fit_decay(labels_in_order: np.ndarray, iterations: int = 100, shape: str = "exponential") -> DecayFit | None:
+    """Maximum-likelihood fit of the rate to labels in reading order.
 
     Newton's method on (c, β) with positions scaled to x = t / s (s documents
-    read), halving a step until every fitted chance stays below 1 and the
-    likelihood does not fall; the log-likelihood is concave in (c, β).
+    read; log t / log s for the power law), halving a step until every fitted
+    chance stays below 1 and the likelihood does not fall; the log-likelihood
+    is concave in (c, β).
 
     Returns:
         The fit, or None without both a relevant and a non-relevant label.
     """
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {', '.join(SHAPES)}, not {shape!r}")
     y = (np.asarray(labels_in_order) == 1).astype(float)
     s = y.size
     found = float(y.sum())
     if found == 0 or found == s:
         return None
-    x = np.arange(1, s + 1, dtype=float) / s
+    unit = float(_clock(np.array([s]), shape)[0])  # s >= 2 here, so log s > 0
+    x = _clock(np.arange(1, s + 1), shape) / unit
     theta = np.array([math.log(found / s), 0.0])
 
     def loglik(th: np.ndarray) -> float:
@@ -101,8 +116,8 @@ def fit_decay(labels_in_order: np.ndarray, iterations: int = 100) -> DecayFit | 
             break
     _, info = derivatives(theta)
     cov = np.linalg.inv(info)
-    scale = np.array([[1.0, 1.0 / s], [1.0 / s, 1.0 / s**2]])  # β per scaled position -> decay per document
-    return DecayFit(float(theta[0]), float(theta[1]) / s, cov * scale, s)
+    scale = np.array([[1.0, 1.0 / unit], [1.0 / unit, 1.0 / unit**2]])  # β per scaled position -> decay per document
+    return DecayFit(float(theta[0]), float(theta[1]) / unit, cov * scale, s, shape)
 
 
 @dataclass(frozen=True)
@@ -158,7 +173,7 @@ class RateEstimate:
 
 
 def decay_estimate(labels_in_order: np.ndarray, n_docs: int, alpha: float = 0.05,
-                   found: int | None = None) -> RateEstimate | None:
+                   found: int | None = None, shape: str = "exponential") -> RateEstimate | None:
     """Fit the rate to the review so far and extrapolate it over the n_docs - s documents not read.
 
     Args:
@@ -167,11 +182,14 @@ def decay_estimate(labels_in_order: np.ndarray, n_docs: int, alpha: float = 0.05
         alpha: 1 - confidence of the quantiles.
         found: Relevant documents found in all (default: those in the order;
             more when a validation sample found some outside it).
+        shape: "exponential" (the default, and what the monitor uses) or
+            "power", whose heavier tail the bench measured as far too
+            cautious (benchmarks/README-stopping.md, session 7).
 
     Returns:
         The estimate; None when the fit is not possible (see `fit_decay`).
     """
-    fit = fit_decay(labels_in_order)
+    fit = fit_decay(labels_in_order, shape=shape)
     if fit is None:
         return None
     s = fit.reviewed
@@ -183,7 +201,8 @@ def decay_estimate(labels_in_order: np.ndarray, n_docs: int, alpha: float = 0.05
     if unread == 0 or mean <= 0:
         return RateEstimate(found, 0.0, 0, 0)
     open_ = p < 1.0  # capped terms do not move with the parameters
-    grad = np.array([p[open_].sum(), -(t[open_] * p[open_]).sum()]) / mean  # d log(mean) / d(c, decay)
+    clock = _clock(t, shape)
+    grad = np.array([p[open_].sum(), -(clock[open_] * p[open_]).sum()]) / mean  # d log(mean) / d(c, decay)
     log_sd = min(math.sqrt(max(float(grad @ fit.cov @ grad), 0.0)), _MAX_LOG_SD)
     means = np.minimum(mean * np.exp(log_sd * _NODES), float(unread))
 

@@ -17,7 +17,8 @@ def _score_equations(labels: np.ndarray, fit: rate.DecayFit) -> np.ndarray:
     t = np.arange(1, y.size + 1, dtype=float)
     p = fit.rate(t)
     d1 = y - (1 - y) * p / (1 - p)
-    return np.array([d1.sum(), -(d1 * t).sum()])
+    clock = np.log(t) if fit.shape == "power" else t
+    return np.array([d1.sum(), -(d1 * clock).sum()])
 
 
 def test_no_trend_gives_the_observed_rate_and_zero_decay() -> None:
@@ -49,6 +50,27 @@ def test_fit_recovers_a_decaying_rate() -> None:
     assert abs(fit.log_rate - math.log(0.6)) < 3 * se[0]
     assert abs(fit.decay - 1 / 400) < 3 * se[1]
     assert np.abs(_score_equations(labels, fit)).max() < 1e-6
+
+
+def test_fit_recovers_a_power_law_rate() -> None:
+    rng = np.random.default_rng(5)
+    t = np.arange(1, 4001)
+    truth = 0.4 * t ** -0.5
+    labels = (rng.random(t.size) < truth).astype(int)
+    fit = rate.fit_decay(labels, shape="power")
+    assert fit is not None and fit.shape == "power"
+    se = np.sqrt(np.diag(fit.cov))
+    assert abs(fit.log_rate - math.log(0.4)) < 3 * se[0]
+    assert abs(fit.decay - 0.5) < 3 * se[1]
+    assert np.abs(_score_equations(labels, fit)).max() < 1e-6
+    # the same labels read as an exponential fall leave far less in the tail
+    power = rate.decay_estimate(labels[:500], n_docs=4000, shape="power")
+    exponential = rate.decay_estimate(labels[:500], n_docs=4000)
+    assert power is not None and exponential is not None
+    assert power.expected_remaining > 3 * exponential.expected_remaining
+    assert 0.5 < power.expected_remaining / truth[500:].sum() < 2
+    with pytest.raises(ValueError, match="shape must be one of"):
+        rate.fit_decay(labels, shape="hyperbolic")
 
 
 def test_estimate_on_reviews_drawn_from_the_model() -> None:
