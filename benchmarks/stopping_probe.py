@@ -63,10 +63,12 @@ def main() -> None:
     print("| collection | runs | ipp stopped short | relevant left there (mean) | "
           + " | ".join(f"hits in top {k} (runs with any)" for k in PROBE_SIZES) + " |")
     print("|---|---:|---:|---:|" + "---:|" * len(PROBE_SIZES))
+    where: list[str] = []
     for name in args.collections.split(","):
         data = read_labelled(BENCH / f"{name}.csv")
         features = TermVectorizer().fit(load_tokens(data)).matrix_  # rows L2-normalised
         short, left, caught = 0, [], np.zeros(len(PROBE_SIZES), dtype=int)
+        read_share, found, dry, oracle = [], [], [], []
         seeds = parse_seeds(args.seeds)
         for seed in seeds:
             path = folder / f"{name}_{seed}.npz"
@@ -76,6 +78,13 @@ def main() -> None:
             order, ends, gold = led["order"], led["ends"], led["gold"]
             at = ipp_stop(order, ends, gold, args.target)
             total = int(gold.sum())
+            gain = np.cumsum(gold[order])
+            oracle.append((int(np.flatnonzero(gain >= math.ceil(args.target * total - 1e-9))[0]) + 1) / gold.size)
+            if at is not None:  # what the rule saw when it fired
+                hits = np.flatnonzero(gold[order[:at]])
+                read_share.append(at / gold.size)
+                found.append(hits.size)
+                dry.append(at - (int(hits[-1]) + 1))
             if at is None or gold[order[:at]].sum() >= math.ceil(args.target * total - 1e-9):
                 continue
             short += 1
@@ -84,6 +93,14 @@ def main() -> None:
         mean_left = f"{np.mean(left):.1f}" if left else "–"
         print(f"| {name} | {len(seeds)} | {short} | {mean_left} | "
               + " | ".join(str(c) for c in caught) + " |", flush=True)
+        if read_share:
+            where.append(f"| {name} | {len(read_share)} | {np.median(read_share):.1%} | {np.median(found):.0f} | "
+                         f"{np.median(dry):.0f} ({min(dry)}–{max(dry)}) | {np.median(oracle):.1%} |")
+    print("\nWhere ipp fired (medians over the runs where it did)\n")
+    print("| collection | runs | share of the collection read | relevant found | read since the last relevant (range) "
+          f"| share read at the oracle stop ({args.target:.0%} recall) |")
+    print("|---|---:|---:|---:|---:|---:|")
+    print("\n".join(where))
 
 
 if __name__ == "__main__":
