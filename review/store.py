@@ -10,6 +10,7 @@ entry; nothing is ever deleted from the log.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,6 +36,9 @@ from review.models import (
 from review.schema import KNOWN_MIGRATIONS, migrations
 
 _DOC_COLUMNS = "pk, doc_id, title, text, source, content_hash, batch_id, metadata, imported_at, duplicate_of"
+_SEARCH_FROM = (
+    "FROM documents_fts f JOIN documents d ON d.pk = f.rowid WHERE documents_fts MATCH ? AND d.duplicate_of IS NULL"
+)
 _TRUE = {"1", "true", "yes", "y", "relevant", "include", "included", "positive", "pos"}
 _FALSE = {"0", "false", "no", "n", "not relevant", "irrelevant", "exclude", "excluded", "negative", "neg"}
 
@@ -50,11 +54,16 @@ class Store:
     Args:
         db: An open sqlite-utils database whose migrations are applied.
         path: The file it was opened from (None for an in-memory store).
+        read_only_reason: Why nothing can be written (None: the store is writable).
     """
 
-    def __init__(self, db: sqlite_utils.Database, path: Path | None = None) -> None:
+    def __init__(
+        self, db: sqlite_utils.Database, path: Path | None = None, read_only_reason: str | None = None
+    ) -> None:
         self.db = db
         self.path = path
+        self.read_only_reason = read_only_reason
+        """Why this store cannot be written, e.g. "the file is not writable" (None: it can)."""
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -64,6 +73,11 @@ class Store:
         mode SQLite refuses its first write at once if another connection (a
         second reviewer, the review screen's loading worker) committed meanwhile.
         """
+        if self.read_only_reason is not None:
+            raise StoreError(
+                f"Cannot save to {self.path}: {self.read_only_reason}. "
+                "`review status` and `review export` can still read it."
+            )
         conn = self.db.conn
         if conn.in_transaction:  # nested: a savepoint inside the open transaction
             with self.db.atomic():
@@ -83,34 +97,45 @@ class Store:
     # -- opening -----------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, create: bool = True) -> Store:
+    def open(cls, path: str | Path, create: bool = True, read_only: bool = False) -> Store:
         """Open (and create or migrate) the project database at `path`.
 
+        An existing project this user cannot write (the file or its folder is
+        read-only) opens read-only: every read works, and every write raises a
+        StoreError that says why.
+
+        Args:
+            path: The database file.
+            create: Create the file when it is missing.
+            read_only: Open without writing anything (no switch to WAL mode, no
+                migrations), even when the project could be written.
+
         Raises:
-            StoreError: the file is missing (with create=False), is not a
-                review database, or was written by a newer version.
+            StoreError: the file is missing (with create=False or read_only),
+                cannot be created or read, is not a review database, was
+                written by a newer version, or needs migrating but cannot be written.
         """
         path = Path(path)
-        if not create and not path.exists():
+        exists = path.exists()
+        if (read_only or not create) and not exists:
             raise StoreError(f"No project database at {path}. Create one with `review init` or `review import`.")
+        if not read_only:
+            try:
+                db = _open_writable(path)
+                # SQLite opens a file it cannot write read-only without a word; say so before a write fails.
+                return cls(db, path, None if os.access(path, os.W_OK) else "the file is not writable")
+            except sqlite3.OperationalError as exc:
+                if not exists or _unwritable(path) is None:
+                    raise _open_error(path, exc) from exc
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{path} is not a review project database ({exc}).") from exc
+        reason = _unwritable(path) or "opened read-only"
         try:
-            conn = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
-            db = sqlite_utils.Database(conn)
-            db.execute("PRAGMA busy_timeout = 10000")
-            if db.journal_mode != "wal":
-                db.enable_wal()
-            # In WAL mode NORMAL survives a crash of the program; only a power cut can
-            # lose the last commits. A decision then takes under 1 ms instead of 12-21.
-            db.execute("PRAGMA synchronous = NORMAL")
-            _refuse_newer(db, path)
-            migrations.apply(db)
+            return cls(_open_read_only(path, reason), path, reason)
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreError(f"{path} is locked by another program; try again in a moment.") from exc
-            raise StoreError(f"Cannot open {path}: {exc} (does its folder exist?).") from exc
+            raise _open_error(path, exc) from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} is not a review project database ({exc}).") from exc
-        return cls(db, path)
 
     @classmethod
     def memory(cls) -> Store:
@@ -317,9 +342,10 @@ class Store:
         row = self.db.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id = ?", [doc_id]).fetchone()
         return None if row is None else _document(row)
 
-    def count_documents(self, include_duplicates: bool = True) -> int:
-        sql = "SELECT COUNT(*) FROM documents" + ("" if include_duplicates else " WHERE duplicate_of IS NULL")
-        return int(self.db.execute(sql).fetchone()[0])
+    def count_documents(self, include_duplicates: bool = True, after_pk: int = 0) -> int:
+        """Documents (past `after_pk`: a range on the primary key, cheap however large the table)."""
+        sql = "SELECT COUNT(*) FROM documents WHERE pk > ?" + ("" if include_duplicates else " AND duplicate_of IS NULL")
+        return int(self.db.execute(sql, [after_pk]).fetchone()[0])
 
     def corpus(self, after_pk: int = 0) -> tuple[list[int], list[str], list[bool]]:
         """pks, token strings and is-duplicate flags of documents past `after_pk`, in pk order."""
@@ -369,22 +395,34 @@ class Store:
     def search(self, query: str, limit: int = 50) -> list[Document]:
         """Full-text search (SQLite FTS5) over titles and texts, best first.
 
+        Args:
+            query: FTS5 syntax; if it is not valid, its words are searched as phrases.
+            limit: At most this many documents (`search_count` tells how many match).
+
         Raises:
-            ConfigError: the query is not valid FTS5 syntax.
+            ConfigError: the query is not valid FTS5 syntax, even with its words quoted.
         """
+        columns = ", ".join("d." + c.strip() for c in _DOC_COLUMNS.split(","))
+        rows = self._match(f"SELECT {columns} {_SEARCH_FROM} ORDER BY f.rank LIMIT ?", query, [limit])
+        return [_document(r) for r in rows]
+
+    def search_count(self, query: str) -> int:
+        """How many documents `search(query)` finds when it is given no limit.
+
+        Raises:
+            ConfigError: the query is not valid FTS5 syntax, even with its words quoted.
+        """
+        return int(self._match(f"SELECT COUNT(*) {_SEARCH_FROM}", query, [])[0][0])
+
+    def _match(self, sql: str, query: str, args: list[Any]) -> list[Any]:
+        """Rows of `sql` run with the FTS5 `query` (then `args`); invalid syntax is retried as quoted words."""
         try:
-            rows = self.db.execute(
-                f"SELECT {', '.join('d.' + c.strip() for c in _DOC_COLUMNS.split(','))} "
-                "FROM documents_fts f JOIN documents d ON d.pk = f.rowid "
-                "WHERE documents_fts MATCH ? AND d.duplicate_of IS NULL ORDER BY f.rank LIMIT ?",
-                [query, limit],
-            ).fetchall()
+            return self.db.execute(sql, [query, *args]).fetchall()
         except sqlite3.OperationalError:
             quoted = " ".join('"' + w.replace('"', '""') + '"' for w in query.split())
             if not quoted or quoted == query:
                 raise ConfigError(f"Cannot search for {query!r}.") from None
-            return self.search(quoted, limit)
-        return [_document(r) for r in rows]
+            return self._match(sql, quoted, args)
 
     # -- decisions ---------------------------------------------------------
 
@@ -477,6 +515,10 @@ class Store:
             sql += " LIMIT ?"
             args.append(limit)
         return [_decision(r) for r in self.db.execute(sql, args)]
+
+    def count_decisions(self) -> int:
+        """Entries in the decision log, of every reviewer and kind."""
+        return int(self.db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0])
 
     def iter_log(self, after_id: int = 0) -> Iterator[Decision]:
         """The log, oldest first (only the entries after `after_id` if given)."""
@@ -670,6 +712,92 @@ def _decision(row: Sequence[Any]) -> Decision:
         model_version=row[6], rank=row[7], score=row[8], note=row[9] or "",
         tags=tuple(json.loads(row[10] or "[]")), kind=row[11], undoes=row[12],
     )
+
+
+def _open_writable(path: Path) -> sqlite_utils.Database:
+    """Connect read-write, switch to WAL mode and apply pending migrations."""
+    conn = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
+    try:
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA busy_timeout = 10000")
+        if db.journal_mode != "wal":
+            db.enable_wal()
+        # In WAL mode NORMAL survives a crash of the program; only a power cut can
+        # lose the last commits. A decision then takes under 1 ms instead of 12-21.
+        db.execute("PRAGMA synchronous = NORMAL")
+        _refuse_newer(db, path)
+        migrations.apply(db)
+    except BaseException:
+        conn.close()
+        raise
+    return db
+
+
+def _open_read_only(path: Path, reason: str) -> sqlite_utils.Database:
+    """Connect without ever writing to the file or its folder.
+
+    A WAL-mode database needs its -shm file to be read; when the folder
+    cannot hold a new one, the file is opened as immutable instead, which is
+    only safe while no -wal file holds changes not yet written back.
+
+    Raises:
+        StoreError: the file was written by a newer version, or needs migrating.
+    """
+    uri = path.absolute().as_uri()
+    wal = path.with_name(path.name + "-wal")
+    for params in ("?mode=ro", "?mode=ro&immutable=1"):
+        conn = sqlite3.connect(uri + params, uri=True, timeout=10.0, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            conn.close()
+            if "immutable" in params or (wal.exists() and wal.stat().st_size > 0):
+                raise
+            continue
+        break
+    db = sqlite_utils.Database(conn)
+    try:
+        _refuse_newer(db, path)
+        if migrations.pending(db):
+            raise StoreError(
+                f"{path} was written by an older version of review and must be upgraded, which needs "
+                f"write access ({reason}). Run `review status` once as a user who can write to it."
+            )
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why this user cannot write the project at `path` (None: nothing stops it)."""
+    folder = path.absolute().parent
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is not writable"
+    if not os.access(folder, os.W_OK):
+        return f"its folder {folder} is not writable"
+    return None
+
+
+def _open_error(path: Path, exc: sqlite3.OperationalError) -> StoreError:
+    """A one-line StoreError that says what stopped SQLite opening `path`."""
+    folder = path.absolute().parent
+    if "locked" in str(exc) or "busy" in str(exc):
+        return StoreError(f"{path} is locked by another program; try again in a moment.")
+    if not folder.is_dir():
+        return StoreError(f"Cannot create {path}: the folder {folder} does not exist.")
+    if not path.exists() and not os.access(folder, os.W_OK):
+        return StoreError(f"Cannot create {path}: the folder {folder} is not writable.")
+    if path.exists() and not os.access(path, os.R_OK):
+        return StoreError(f"Cannot read {path}: permission denied.")
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0 and not os.access(folder, os.W_OK):
+        return StoreError(
+            f"Cannot read {path}: its folder {folder} is not writable and {wal.name} holds changes not yet "
+            "written back. Run `review status` once as a user who can write to the folder."
+        )
+    return StoreError(f"Cannot open {path}: {exc}.")
 
 
 def _refuse_newer(db: sqlite_utils.Database, path: Path) -> None:

@@ -96,6 +96,11 @@ def stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
-__all__ = ["cli", "main", "db_option", "friendly_errors", "open_store", "echo_json", "GOALS", "LabelSet"]
+def stdio_is_terminal() -> bool:
+    """Whether standard input and output are both a terminal (a full-screen interface can run)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+__all__ = ["cli", "main", "db_option", "friendly_errors", "open_store", "echo_json", "stdio_is_terminal", "GOALS", "LabelSet"]
 
 _register()

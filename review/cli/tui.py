@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
-from review.cli import db_option, friendly_errors, open_store
+from review.cli import db_option, friendly_errors, open_store, stdio_is_terminal
 from review.errors import StoreError
+
+NO_TERMINAL = "review open needs a terminal; use `review status` / `review export` for scripts."
 
 
 def default_reviewer() -> str:
@@ -23,14 +25,23 @@ def run_app(db_path: Path, reviewer: str) -> None:
     """Open the project at `db_path` and run the review screen until the reviewer quits.
 
     Raises:
-        StoreError: The database does not exist or cannot be opened.
+        StoreError: The database does not exist, cannot be opened or cannot be written.
+        click.ClickException: Standard input or output is not a terminal.
     """
+    if not Path(db_path).exists():
+        raise StoreError(f"No project database at {db_path}. Create one with `review import FOLDER --db {db_path}`.")
+    if not stdio_is_terminal():
+        raise click.ClickException(NO_TERMINAL)
     from review.session import ReviewSession
     from review.tui.app import make_app
 
-    if not Path(db_path).exists():
-        raise StoreError(f"No project database at {db_path}. Create one with `review import FOLDER --db {db_path}`.")
     store = open_store(db_path)
+    if store.read_only_reason is not None:
+        store.close()
+        raise StoreError(
+            f"Cannot review {db_path}: {store.read_only_reason}, and every decision is saved as it is made. "
+            "`review status` and `review export` can still read it."
+        )
     try:
         session = ReviewSession(store, reviewer)
         make_app(session).run()

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 PREVIEW_CHARS = 600
 """The search preview shows the start of the highlighted hit."""
 HISTORY_LIMIT = 500
-"""The history screen lists this many latest log entries."""
+"""The history screen lists this many latest log entries (its title says when there are more)."""
 
 
 class _LabelList(Screen[None]):
@@ -107,6 +107,7 @@ class SearchScreen(_LabelList):
         cold = self.session.ranking is None or self.session.ranking.cold_start_reason is not None
         try:
             hits = self.session.set_seed_query(query) if cold else self.session.search(query)
+            total = self.session.store.search_count(query)
         except ReviewError as exc:
             self.notify(exc.message, title=exc.title, severity="error")
             return
@@ -116,7 +117,8 @@ class SearchScreen(_LabelList):
         for doc in hits:
             label = self.session.store.current_label(doc.pk)
             table.add_row(_label_text(label), clean_line(doc.title) or clean_line(doc.doc_id), key=f"{doc.pk}")
-        hint = f"{len(hits)} hit(s) · {self.label_keys()} label · / new search · Esc back"
+        found = f"first {len(hits)} of {total} hits" if total > len(hits) else f"{len(hits)} hit(s)"
+        hint = f"{found} · {self.label_keys()} label · / new search · Esc back"
         if cold and hits:
             hint += "\nNo model yet: these hits now come first in your queue."
         self.query_one("#search-hint", Label).update(hint)
@@ -141,8 +143,7 @@ class HistoryScreen(_LabelList):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="history-box"):
-            yield Label(f"History, newest first · {self.label_keys()} change the label · Esc back",
-                        classes="dialog-hint")
+            yield Label(id="history-title", classes="dialog-hint")
             yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -161,6 +162,7 @@ class HistoryScreen(_LabelList):
         table.clear()
         titles: dict[int, str] = {}
         entries = self.session.history(limit=HISTORY_LIMIT)
+        self.query_one("#history-title", Label).update(self._title(len(entries)))
         kinds = _note_only_edits(entries)
         for entry in entries:
             if entry.doc_pk not in titles:
@@ -175,6 +177,14 @@ class HistoryScreen(_LabelList):
             table.move_cursor(row=min(row, table.row_count - 1))
         else:
             self.notify("No decisions yet.")
+
+    def _title(self, shown: int) -> str:
+        """The title, and a second line when the log has more entries than are listed."""
+        title = f"History, newest first · {self.label_keys()} change the label · Esc back"
+        total = shown if shown < HISTORY_LIMIT else self.session.store.count_decisions()
+        if total > shown:
+            title += f"\nThe {shown} newest of {total} entries; `review export --history` writes them all."
+        return title
 
     def relabelled(self, pk: int, label: str) -> None:
         self.reload()

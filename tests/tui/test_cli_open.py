@@ -1,4 +1,4 @@
-"""`review open`: a clear error without a project, and the app run on an existing one."""
+"""`review open`: a clear error without a project or a terminal, and the app run on an existing one."""
 
 from __future__ import annotations
 
@@ -46,8 +46,68 @@ def test_run_app_runs_and_releases_leases(tmp_path: Path, monkeypatch: pytest.Mo
         assert self.session.current() is not None  # leases a document
 
     monkeypatch.setattr(ReviewApp, "run", fake_run)
+    monkeypatch.setattr("review.cli.tui.stdio_is_terminal", lambda: True)
     run_app(db, "alice")
     assert ran == ["alice"]
     store = Store.open(db)
     assert store.leased_by_others("bob") == set()
     store.close()
+
+
+def small_project(path: Path) -> Path:
+    from review.store import Store
+    from tests.conftest import tiny_docs
+
+    store = Store.open(path)
+    store.add_documents(tiny_docs(4))
+    store.close()
+    return path
+
+
+def test_open_without_a_terminal_is_a_one_line_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`review open > out.txt` (CliRunner: neither stdin nor stdout is a terminal) never starts the screen."""
+    from review.tui.app import ReviewApp
+
+    started: list[bool] = []
+    monkeypatch.setattr(ReviewApp, "run", lambda self: started.append(True))
+    small_project(tmp_path / "review.db")
+    monkeypatch.chdir(tmp_path)
+    for args in (["open", "--db", "review.db"], []):  # bare `review` opens ./review.db
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1
+        assert result.output == "Error: review open needs a terminal; use `review status` / `review export` for scripts.\n"
+    assert started == []
+
+
+class FakeStream:
+    def __init__(self, tty: bool) -> None:
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize(("stdin", "stdout", "expected"),
+                         [(True, True, True), (True, False, False), (False, True, False)])
+def test_a_terminal_means_both_stdin_and_stdout(monkeypatch: pytest.MonkeyPatch, stdin: bool, stdout: bool,
+                                                expected: bool) -> None:
+    from review.cli import stdio_is_terminal
+
+    monkeypatch.setattr("sys.stdin", FakeStream(stdin))
+    monkeypatch.setattr("sys.stdout", FakeStream(stdout))
+    assert stdio_is_terminal() is expected
+
+
+def test_run_app_refuses_a_project_it_cannot_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every decision is saved as it is made: a read-only project is refused before the screen starts."""
+    from review.store import Store
+    from review.tui.app import ReviewApp
+
+    started: list[bool] = []
+    monkeypatch.setattr(ReviewApp, "run", lambda self: started.append(True))
+    monkeypatch.setattr("review.cli.tui.stdio_is_terminal", lambda: True)
+    monkeypatch.setattr("review.cli.tui.open_store", lambda path: Store.open(path, read_only=True))
+    db = small_project(tmp_path / "p.db")
+    with pytest.raises(StoreError, match=r"^Cannot review .*p\.db: opened read-only, and every decision is saved"):
+        run_app(db, "alice")
+    assert started == []

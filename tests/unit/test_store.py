@@ -141,3 +141,28 @@ def test_add_documents_is_one_transaction(store: Store) -> None:
     with pytest.raises(ConfigError):
         store.add_documents(docs)
     assert store.count_documents() == 0
+
+
+def test_search_count_counts_what_the_limit_leaves_out(store: Store) -> None:
+    """The count runs the same query as the search: bad syntax quoted, duplicates left out."""
+    docs = [NewDocument(f"d{i}", f"T{i}", f"alpha and beta number {i}") for i in range(12)]
+    store.add_documents([*docs, NewDocument("copy", "T0", "alpha and beta number 0")])
+    assert len(store.search("alpha", limit=5)) == 5
+    for query in ("alpha", "alpha AND", "a AND", "number (", "beta NOT alpha"):
+        assert store.search_count(query) == len(store.search(query, limit=1000)), query
+    assert store.search_count("alpha") == 12
+    assert store.search_count("alpha AND") == 12  # invalid FTS5: searched as the words "alpha" "AND"
+    with pytest.raises(ConfigError):
+        store.search_count("   ")  # no words at all
+
+
+def test_count_decisions_counts_every_log_entry(filled_store: Store) -> None:
+    assert filled_store.count_decisions() == 0
+    filled_store.record(1, "relevant", "alice")
+    filled_store.record(1, "not relevant", "bob", kind="edit")
+    assert filled_store.count_decisions() == 2 == len(filled_store.history())
+
+
+def test_missing_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match=r"Cannot create .*p\.db: the folder .*nope does not exist\.$"):
+        Store.open(tmp_path / "nope" / "p.db")
