@@ -72,31 +72,34 @@ class ReviewedOrder:
     labels: list[int]
     served: list[float | None]
     """The score each had when served; None when it was not served by a model."""
-    sampled_pks: list[int]
-    """Documents of a validation sample with a relevant / not relevant label."""
-    sampled_labels: list[int]
+    outside_pks: list[int]
+    """Labelled outside the review's own order: a validation sample, or labels
+    attached by an import (a record file's label column, `--labels`). They
+    were read, so the estimate counts them; they have no reading order, so
+    the rules over the gain curve do not."""
+    outside_labels: list[int]
 
 
 def reviewed_order(store: Store) -> ReviewedOrder:
-    """Read the log: labelled documents (elusion samples left out), first-decided order."""
+    """Read the log: labelled documents in first-decided order, and those labelled outside it."""
     positive, negative = store.config().labels.names()
-    first: dict[int, tuple[int, float | None]] = {}
+    first: dict[int, tuple[int, float | None, bool]] = {}
     current: dict[int, str | None] = {}
     for entry in store.iter_log():
         current[entry.doc_pk] = entry.label
         if entry.label in (positive, negative) and entry.doc_pk not in first:
             served_by_model = entry.model_version is not None and entry.kind == "decide"
-            first[entry.doc_pk] = (entry.id, entry.score if served_by_model else None)
-    sampled = validation.sample_pks(store)
+            first[entry.doc_pk] = (entry.id, entry.score if served_by_model else None, entry.kind == "import")
+    outside = validation.sample_pks(store) | {pk for pk, (_, _, imported) in first.items() if imported}
     pks = sorted((first[pk][0], pk) for pk, label in current.items()
-                 if label in (positive, negative) and pk not in sampled)
-    in_sample = sorted(pk for pk in sampled if current.get(pk) in (positive, negative))
+                 if label in (positive, negative) and pk not in outside)
+    elsewhere = sorted(pk for pk in outside if current.get(pk) in (positive, negative))
     return ReviewedOrder(
         pks=[pk for _, pk in pks],
         labels=[1 if current[pk] == positive else 0 for _, pk in pks],
         served=[first[pk][1] for _, pk in pks],
-        sampled_pks=in_sample,
-        sampled_labels=[1 if current[pk] == positive else 0 for pk in in_sample],
+        outside_pks=elsewhere,
+        outside_labels=[1 if current[pk] == positive else 0 for pk in elsewhere],
     )
 
 
@@ -121,8 +124,8 @@ class RecallTracker:
         return self._monitor
 
     def update(self, rows: Sequence[int], labels: Sequence[int], served: Sequence[float | None],
-               scores: np.ndarray, sampled_rows: Sequence[int] = (),
-               sampled_labels: Sequence[int] = ()) -> RecallSummary | None:
+               scores: np.ndarray, outside_rows: Sequence[int] = (),
+               outside_labels: Sequence[int] = ()) -> RecallSummary | None:
         """Feed the review so far and the current scores of every row.
 
         Args:
@@ -130,9 +133,9 @@ class RecallTracker:
             labels: 1 relevant, 0 not.
             served: The score each had when served; None falls back to its current score.
             scores: The latest model's score for every row.
-            sampled_rows: Rows labelled in a validation sample (read, but not part
-                of the ranked review: the estimate counts them, the rules do not).
-            sampled_labels: Their labels.
+            outside_rows: Rows labelled outside that order, a validation sample or imported
+                labels (read, so the estimate counts them; not ranked, so the rules do not).
+            outside_labels: Their labels.
 
         Returns:
             The summary, or None while there is nothing to estimate.
@@ -146,14 +149,15 @@ class RecallTracker:
             self._rows = []
         served_filled = [float(scores[r]) if s is None else float(s) for r, s in zip(rows, served)]
         self._step += 1
-        self._monitor.set_labelled_outside(sampled_rows, sampled_labels)
+        self._monitor.set_labelled_outside(outside_rows, outside_labels)
         self._monitor.observe(self._step, rows, labels, scores, served_scores=served_filled)
         self._rows = rows
         estimate = self._monitor.estimate()
         stop = self._monitor.suggestion()
         gap = self._coverage_gap(labels, served)
         if estimate is None or gap:
-            return RecallSummary(f"no estimate yet: {gap or 'no model'}", sum(labels), None, stop.evidence, stop.fired)
+            found = sum(labels) + sum(outside_labels)
+            return RecallSummary(f"no estimate yet: {gap or 'no model'}", found, None, stop.evidence, stop.fired)
         return RecallSummary(estimate.text(), estimate.found, estimate.remaining_upper(), stop.evidence,
                              stop.fired, estimate.point, estimate.low, estimate.high)
 
@@ -189,9 +193,14 @@ def _tracked(store: Store) -> tuple[RecallTracker, RecallSummary | None, list[in
     row = {pk: i for i, pk in enumerate(pks)}
     scores = np.array([saved[pk][1] for pk in pks], dtype=float)
     order = reviewed_order(store)
+    unscored = store.count_documents(include_duplicates=False) - len(pks)
+    if unscored > 0:  # imported since the last model: the estimate would leave them out
+        text = (f"no estimate yet: {unscored:,} document(s) imported since the last model "
+                "(the review screen scores them)")
+        return tracker, RecallSummary(text, sum(order.labels) + sum(order.outside_labels), None, None), [], np.empty(0), []
     keep = [i for i, pk in enumerate(order.pks) if pk in row]
     rows = [row[order.pks[i]] for i in keep]
-    sampled = [(row[pk], y) for pk, y in zip(order.sampled_pks, order.sampled_labels) if pk in row]
+    sampled = [(row[pk], y) for pk, y in zip(order.outside_pks, order.outside_labels) if pk in row]
     summary = tracker.update(rows, [order.labels[i] for i in keep], [order.served[i] for i in keep], scores,
                              [r for r, _ in sampled], [y for _, y in sampled])
     return tracker, summary, pks, scores, rows

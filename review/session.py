@@ -124,6 +124,7 @@ class ReviewSession:
         self._validation_pending: set[int] = set()
         self._unsaved_ranking: tuple[Ranking, list[int]] | None = None
         self._unique_total: int | None = None
+        self._original: dict[int, int] | None = None
         self._tally = _Tally()
         self._tracker = RecallTracker(self.config.target_recall, self.config.confidence)
         self._load_saved_queue()
@@ -162,7 +163,19 @@ class ReviewSession:
         self._pks = np.asarray(pks, dtype=np.int64)
         self._row = {pk: i for i, pk in enumerate(pks)}
         self._dupes = np.asarray(dupes, dtype=bool)
+        self._unique_total = None
+        self._original = None
         self.engine = engine
+
+    def new_documents(self) -> int:
+        """Documents imported since `prepare` loaded the corpus (0 before it has).
+
+        A front end that finds some runs `prepare` again (it extends the engine,
+        keeping its vocabulary) while no retrain is running, then retrains.
+        """
+        if self.engine is None:
+            return 0
+        return self.store.count_documents(after_pk=int(self._pks[-1]) if len(self._pks) else 0)
 
     @property
     def ready(self) -> bool:
@@ -554,8 +567,11 @@ class ReviewSession:
         """Counts and the gain curve, read incrementally from the append-only log."""
         tally = self._tally
         positive, negative = self.config.labels.positive, self.config.labels.negative
+        if self._original is None:
+            self._original = self.store.duplicate_map()
         for entry in self.store.iter_log(after_id=tally.last_id):
-            tally.add(entry.doc_pk, entry.label, positive, negative)
+            # a labels file can label any copy: count it once, as its original (the total has no copies)
+            tally.add(self._original.get(entry.doc_pk, entry.doc_pk), entry.label, positive, negative)
             tally.last_id = entry.id
         counts = tally.counts
         return Progress(
@@ -575,11 +591,13 @@ class ReviewSession:
         """
         if self.ranking is None or self.ranking.cold_start_reason is not None:
             return None
+        if len(self.ranking.scores) != len(self._pks) or self.new_documents():
+            return None  # documents were imported since it ranked: an estimate would leave them out
         keep = np.flatnonzero(~self._dupes)
         index = {int(self._pks[r]): i for i, r in enumerate(keep)}
         order = reviewed_order(self.store)
         picked = [i for i, pk in enumerate(order.pks) if pk in index]
-        sampled = [(index[pk], y) for pk, y in zip(order.sampled_pks, order.sampled_labels) if pk in index]
+        sampled = [(index[pk], y) for pk, y in zip(order.outside_pks, order.outside_labels) if pk in index]
         return self._tracker.update(
             [index[order.pks[i]] for i in picked], [order.labels[i] for i in picked],
             [order.served[i] for i in picked], self.ranking.scores[keep],

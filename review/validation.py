@@ -40,20 +40,25 @@ class Validation:
     confidence: float
     bound: float | None
     """Recall lower bound, once every sample document is labelled."""
+    added_since: int = 0
+    """Documents imported after the sample was drawn: the bound says nothing about them."""
 
     @property
     def complete(self) -> bool:
         return self.labelled >= self.size
 
     def text(self) -> str:
+        stale = "" if not self.added_since else (
+            f" {self.added_since:,} document(s) were imported after it was drawn and are not covered: "
+            "`review validate --new` draws a fresh sample.")
         if self.bound is None:
-            return f"Elusion sample: {self.labelled} of {self.size} labelled ({self.relevant} relevant so far)."
+            return f"Elusion sample: {self.labelled} of {self.size} labelled ({self.relevant} relevant so far).{stale}"
         verdict = "meets" if self.bound >= self.target else "does not meet"
         return (
             f"Elusion test: {self.relevant} relevant in a random sample of {self.size} of {self.unreviewed} "
             f"unreviewed documents: recall ≥ {self.bound:.1%} with {self.confidence:.0%} confidence "
             f"({verdict} the {self.target:.0%} target)."
-        ).replace("%", " %")
+        ).replace("%", " %") + stale
 
 
 def _undecided_unique(store: Store) -> list[int]:
@@ -157,8 +162,9 @@ def start(store: Store, size: int | None = None, random_state: int | None = None
     name = f"{PREFIX}{n}"
     pks = random.Random(random_state).sample(rest, size)
     store.add_sample(name, pks)
+    last_pk = max([*rest, *store.current_labels()])  # every non-duplicate document is in one or the other
     store.set_setting(SETTING, {"name": name, "found": found, "unreviewed": len(rest), "drawn_at": now(),
-                                "previous": store.setting(SETTING)})
+                                "last_pk": last_pk, "previous": store.setting(SETTING)})
     return Validation(name, size, 0, 0, found, len(rest), config.target_recall, config.confidence, None)
 
 
@@ -194,8 +200,9 @@ def state(store: Store) -> Validation | None:
     bound = None
     if labelled >= len(pks):
         bound = recall.elusion_recall_bound(info["found"], relevant, len(pks), info["unreviewed"], 1 - config.confidence)
+    added = store.count_documents(include_duplicates=False, after_pk=info["last_pk"]) if "last_pk" in info else 0
     return Validation(info["name"], len(pks), labelled, relevant, info["found"], info["unreviewed"],
-                      config.target_recall, config.confidence, bound)
+                      config.target_recall, config.confidence, bound, added)
 
 
 def pending(store: Store) -> list[int]:

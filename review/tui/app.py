@@ -44,6 +44,8 @@ SAVE_IDLE_SECONDS = 20.0
 """Rewrite the saved scores once the reviewer has paused this long (about 1 s per 100k documents)."""
 IDLE_RETRAIN_SECONDS = 2.0
 """With decisions waiting for a retrain, retrain after this long without a keypress."""
+NEW_DOCUMENTS_CHECK_SECONDS = 15.0
+"""How often the app looks for documents imported while it runs (a range query on the documents' keys)."""
 
 
 def retrain_every(fit_seconds: float) -> int:
@@ -93,6 +95,8 @@ class ReviewApp(App[None]):
         self.review_screen = ReviewScreen(session, self.keymap)
         self._retrain_worker: Worker[None] | None = None
         self._retrain_wanted = False
+        self._growing = False
+        """True while `prepare` adds documents imported since the app started; retrains wait for it."""
         self._since_snapshot = 0
         self._idle_timer: Timer | None = None
         self._save_timer: Timer | None = None
@@ -115,6 +119,7 @@ class ReviewApp(App[None]):
             self.prepare_session()
         self._show_status()
         self.set_interval(30, self._show_status)
+        self.set_interval(NEW_DOCUMENTS_CHECK_SECONDS, self.check_new_documents)
         self.set_interval(LEASE_RENEW_SECONDS, self.session.keep_lease)
 
     # -- preparing ---------------------------------------------------------
@@ -127,7 +132,25 @@ class ReviewApp(App[None]):
         if not get_current_worker().is_cancelled:
             self.post_message(SessionPrepared(time.perf_counter() - start))
 
+    def check_new_documents(self) -> None:
+        """Add documents imported (by `review import` elsewhere) since the corpus was loaded.
+
+        `prepare` runs again in its worker, never beside a retrain: a retrain's
+        labels and the engine must cover the same documents.
+        """
+        if self._growing or not self.session.ready or self._retrain_running():
+            return
+        added = self.session.new_documents()
+        if not added:
+            return
+        self._growing = True
+        self.status.loading = True
+        self._show_status()
+        self.notify(f"{added:,} new document(s) imported: adding them to the model.", title="Import")
+        self.prepare_session()
+
     def on_session_prepared(self, message: SessionPrepared) -> None:
+        self._growing = False
         self.status.loading = False
         self._show_status()
         self.request_retrain()
@@ -156,7 +179,7 @@ class ReviewApp(App[None]):
         """Start a retrain now, or as soon as the running one ends."""
         if not self.session.ready:
             return
-        if self._retrain_worker is not None and not self._retrain_worker.is_finished:
+        if self._growing or self._retrain_running():
             self._retrain_wanted = True
             return
         self._retrain_wanted = False
@@ -165,6 +188,9 @@ class ReviewApp(App[None]):
         self.status.retraining = True
         self._show_status()
         self._retrain_worker = self.retrain(snapshot)
+
+    def _retrain_running(self) -> bool:
+        return self._retrain_worker is not None and not self._retrain_worker.is_finished
 
     @work(thread=True, exclusive=True, group="retrain", exit_on_error=False)
     def retrain(self, snapshot: TrainingSnapshot) -> None:
@@ -224,6 +250,7 @@ class ReviewApp(App[None]):
             error = worker.error
             text = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
             if worker.group == "prepare":
+                self._growing = False
                 self.status.loading = False
                 self.notify(f"The model could not load the corpus: {text}. Reviewing goes on in the saved order.",
                             title="Model", severity="error", timeout=10)

@@ -73,6 +73,15 @@ def test_status_and_session_show_the_same_estimate(tmp_path: Path) -> None:
     assert live.found == again.found == info["recall"]["found"]
     assert live.point == again.point
 
+    # documents imported after the last model: no estimate that leaves them out
+    from review.models import NewDocument
+
+    store.add_documents([NewDocument(doc_id=f"late{i}", title="Late", text=f"a late memo {i}", source="later")
+                         for i in range(3)], store.begin_batch("later"))
+    stale = summary_from_store(store)
+    assert stale is not None and stale.est_remaining is None and stale.found == live.found
+    assert stale.text == "no estimate yet: 3 document(s) imported since the last model (the review screen scores them)"
+
 
 def test_a_labelled_validation_sample_counts_as_read_in_the_estimate() -> None:
     rng = np.random.default_rng(1)

@@ -209,3 +209,51 @@ def test_a_project_from_before_title_tokens_is_retokenised_and_its_engine_rebuil
         assert any(t.startswith("T_") for t in session.engine._vectorizer.terms_)
     finally:
         store.close()
+
+
+def test_documents_imported_mid_review_join_the_session(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    session.prepare()
+    _review(session, 8)
+    assert session.recall_summary() is not None
+    assert session.progress().total == 20
+    later = [NewDocument(doc_id=f"late{i}", title=f"Late {i}", text=f"price discount contract late {i}",
+                         source="later", metadata={"y": 1}) for i in range(5)]
+    filled_store.add_documents(later, filled_store.begin_batch("later"))
+    assert session.new_documents() == 5
+    assert session.recall_summary() is None  # an estimate over the first 20 would leave the 5 out
+    session.prepare()  # what the review screen runs in its worker when it finds them
+    assert session.new_documents() == 0 and session.engine.n_docs == 25
+    ranking = session.retrain()
+    assert len(ranking.scores) == 25
+    assert session.progress().total == 25
+    assert session.recall_summary() is not None
+    late_pks = {filled_store.document_by_id(f"late{i}").pk for i in range(5)}
+    assert late_pks <= set(session._queue) | {session.current().document.pk}
+
+
+def test_imported_labels_count_as_found_but_not_as_a_reading_order(filled_store: Store) -> None:
+    from review.estimate import reviewed_order
+
+    attached, _ = filled_store.attach_labels([("d000", "relevant"), ("d001", "not relevant")])
+    assert attached == 2
+    session = ReviewSession(filled_store, "ann")
+    session.prepare()
+    session.retrain()
+    assert session.recall_summary() is None  # every label so far came from a file: no review to read
+    _review(session, 6)
+    order = reviewed_order(filled_store)
+    imported = {filled_store.document_by_id(d).pk for d in ("d000", "d001")}
+    assert imported.isdisjoint(order.pks) and set(order.outside_pks) == imported
+    assert sorted(order.outside_labels) == [0, 1]
+    summary = session.recall_summary()
+    assert summary is not None and summary.found == sum(order.labels) + 1
+
+
+def test_a_label_on_a_copy_counts_once(store: Store) -> None:
+    docs = tiny_docs(4)
+    copy = NewDocument(doc_id="copy", title=docs[1].title, text=docs[1].text, source="test", metadata={"y": 0})
+    store.add_documents([*docs, copy], store.begin_batch("test"))
+    store.attach_labels([("d001", "not relevant"), ("copy", "not relevant")])
+    progress = ReviewSession(store, "ann").progress()
+    assert (progress.reviewed, progress.total, progress.not_relevant) == (1, 4, 1)

@@ -8,6 +8,7 @@ from review.cli import cli
 from review.errors import ReviewError
 from review.session import ReviewSession
 from review.store import Store
+from tests.conftest import tiny_docs
 
 
 def _label_all(session: ReviewSession) -> None:
@@ -45,6 +46,12 @@ def test_elusion_sample_is_served_first_never_trains_and_gives_the_bound(filled_
     assert result.complete and result.relevant == k
     assert result.bound == pytest.approx(recall.elusion_recall_bound(found, k, 5, 12, 0.05))
     assert "recall ≥" in result.text()
+    assert result.added_since == 0 and "imported after" not in result.text()
+    filled_store.add_documents(tiny_docs(23)[20:], filled_store.begin_batch("later"))  # a new production arrives
+    stale = session.validation()
+    assert stale.bound == result.bound and stale.added_since == 3
+    assert stale.text().endswith("3 document(s) were imported after it was drawn and are not covered: "
+                                 "`review validate --new` draws a fresh sample.")
 
 
 def test_no_sample_before_anything_relevant_is_found(filled_store: Store) -> None:

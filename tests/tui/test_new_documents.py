@@ -1,0 +1,46 @@
+"""Documents imported while the review screen is open join the model without a restart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.message import Message
+from textual.widgets import Static
+
+from review.models import NewDocument
+from review.session import ReviewSession
+from review.store import Store
+from review.tui.app import ReviewApp
+from review.tui.messages import RankerRetrained, SessionPrepared
+from review.tui.screens import PANEL_DELAY
+from tests.tui.conftest import tokenised
+from tests.tui.test_model_worker import label_one_of_each, settle, unique
+
+
+async def test_an_import_while_open_is_scored_and_counted(make: Callable[..., ReviewApp], session: ReviewSession,
+                                                          project: Store, messages: list[Message]) -> None:
+    app = make(prepare=True)
+    async with app.run_test(message_hook=messages.append) as pilot:
+        await settle(app, pilot)
+        await label_one_of_each(app, pilot)
+        await settle(app, pilot)
+        app.check_new_documents()  # nothing new: no reload
+        await settle(app, pilot)
+        assert len(unique(messages, SessionPrepared)) == 1
+        other = Store.open(project.path)  # `review import` in another shell
+        other.add_documents(tokenised([NewDocument(doc_id=f"late{i}", title=f"Late {i}", text=f"price discount late {i}",
+                                                   source="later", metadata={"y": 1}) for i in range(4)]),
+                            other.begin_batch("later"))
+        other.close()
+        before = len(unique(messages, RankerRetrained))
+        app.check_new_documents()
+        await settle(app, pilot)
+        assert len(unique(messages, SessionPrepared)) == 2
+        assert session.engine is not None and session.engine.n_docs == 24
+        retrained = unique(messages, RankerRetrained)
+        assert len(retrained) > before and len(retrained[-1].ranking.scores) == 24
+        assert session.new_documents() == 0
+        await pilot.pause(PANEL_DELAY + 0.2)
+        progress = str(app.review_screen.query_one("#panel-progress", Static).content)
+        assert "/ 24" in progress
+        assert any("4 new document(s) imported" in str(n.message) for n in app._notifications)
