@@ -40,6 +40,17 @@ seconds' work): starting worker processes, each loading spaCy, costs about as
 much, so workers only pay off for larger imports."""
 
 
+@dataclass(frozen=True)
+class ImportOutcome(ImportReport):
+    """An `ImportReport` plus where its labels came from, for the summary a person reads."""
+
+    label_sources: tuple[str, ...] = ()
+    """Where labels were read: "column 'label' of refs.csv" for a record file's label
+    column, the file name for a labels file that attached any."""
+    labels_file_matched: int | None = None
+    """Rows of the labels file that named a document of the project with a known label
+    (attached, or already the document's label); None without a labels file."""
+
 
 @dataclass
 class _Run:
@@ -53,6 +64,7 @@ class _Run:
     progress: Progress | None
     total: int | None
     track_ids: bool
+    record_labels: bool = True
     done: int = 0
     added: int = 0
     duplicates: int = 0
@@ -70,6 +82,8 @@ class _Run:
     stems: dict[str, str | None] = field(default_factory=dict)
     pending: tuple[list[NewDocument], Callable[[], list[str]]] | None = None
     tokenised_chars: int = 0
+    label_sources: list[str] = field(default_factory=list)
+    labels_file_matched: int = 0
 
     def error(self, where: str, reason: str) -> None:
         self.skipped.append((where, reason))
@@ -103,7 +117,8 @@ def import_sources(
     progress: Progress | None = None,
     n_jobs: int = -1,
     chunk_size: int = CHUNK_SIZE,
-) -> ImportReport:
+    record_labels: bool = True,
+) -> ImportOutcome:
     """Import folders (read recursively), record files and single documents.
 
     A file's doc_id is its path relative to the folder given (POSIX style);
@@ -118,6 +133,9 @@ def import_sources(
         sources: Folders, record files (.csv .tsv .jsonl .ris) or documents.
         labels_file: A CSV of id,label whose labels become decisions of the
             reviewer "import" (ids may also be file names without extension).
+        record_labels: Whether a record file's label column (see
+            `records.LABEL_COLUMNS`) becomes decisions of the reviewer
+            "import"; False imports the documents only.
         max_file_mb: Files larger than this are skipped (default: the
             project's setting).
         progress: Called with (done, total) after each chunk.
@@ -126,7 +144,8 @@ def import_sources(
         chunk_size: Documents committed together.
 
     Returns:
-        The counts and every skipped file or record with its reason.
+        The counts, every skipped file or record with its reason, and where
+        the labels came from.
 
     Raises:
         StoreError: the database cannot be written.
@@ -134,7 +153,8 @@ def import_sources(
     started = time.perf_counter()
     sources = [Path(s) for s in sources]
     config = store.config()
-    described = (", ".join(str(s) for s in sources) + (f" (labels: {labels_file})" if labels_file else "")).strip()
+    described = (", ".join(str(s.resolve()) for s in sources)
+                 + (f" (labels: {labels_file.resolve()})" if labels_file else "")).strip()
     run = _Run(
         store=store,
         batch_id=store.begin_batch(described),
@@ -144,6 +164,7 @@ def import_sources(
         progress=progress,
         total=_count_documents(sources) if progress is not None else None,
         track_ids=labels_file is not None,
+        record_labels=record_labels,
     )
     run.tick(0)
     for source in sources:
@@ -153,7 +174,7 @@ def import_sources(
     if labels_file is not None:
         _attach_labels_file(run, labels_file, sources)
         run.flush_errors()
-    report = ImportReport(
+    report = ImportOutcome(
         batch_id=run.batch_id,
         added=run.added,
         duplicates=run.duplicates,
@@ -163,9 +184,26 @@ def import_sources(
         skipped=tuple(run.skipped),
         seconds=time.perf_counter() - started,
         notes=tuple(run.notes),
+        label_sources=tuple(run.label_sources),
+        labels_file_matched=run.labels_file_matched if labels_file is not None else None,
     )
     store.finish_batch(run.batch_id, report)
     return report
+
+
+def check_sources(sources: Sequence[Path]) -> None:
+    """Refuse an import before it starts (and before a project is created) when a source is missing.
+
+    Raises:
+        IngestError: a source does not exist or is a broken symbolic link;
+            the message names the first such source and how many there are.
+    """
+    missing = [(source, _link_problem(source) if source.is_symlink() else "not found")
+               for source in map(Path, sources) if not source.exists()]
+    if missing:
+        (first, reason), more = missing[0], len(missing) - 1
+        others = f" (and {more} more source(s) not found)" if more else ""
+        raise IngestError(f"{first}: {reason}{others}. Nothing was imported.")
 
 
 def _import_source(run: _Run, source: Path, chunk_size: int) -> None:
@@ -312,7 +350,8 @@ def _import_files(run: _Run, files: Iterator[tuple[Path, str]], chunk_size: int)
 
 
 def _import_records(run: _Run, path: Path, chunk_size: int) -> None:
-    records = read_records(path, on_error=run.error)
+    records = read_records(path, on_error=run.error, labels=run.record_labels,
+                           on_label_column=lambda name: run.label_sources.append(f"column {name!r} of {path.name}"))
     seen = len(run.skipped)
     count = 0
     try:
@@ -424,6 +463,7 @@ def _attach_labels_file(run: _Run, labels_file: Path, sources: Sequence[Path]) -
     pairs: list[tuple[str, str]] = []
     bad: list[str] = []
     unknown: list[str] = []
+    attached_before = run.labels_attached
     try:
         for raw_id, filename, label in read_labels(labels_file):
             if not _valid_label(label, run.labels):
@@ -436,6 +476,8 @@ def _attach_labels_file(run: _Run, labels_file: Path, sources: Sequence[Path]) -
     except IngestError as exc:
         run.error(where, exc.message)
     unknown += _attach(run, pairs)
+    if run.labels_attached > attached_before:
+        run.label_sources.append(labels_file.name)
     if bad:
         run.error(where, f"{len(bad)} unknown label value(s), e.g. for id {bad[0]!r}")
     if unknown:
@@ -448,6 +490,7 @@ def _attach(run: _Run, pairs: list[tuple[str, str]]) -> list[str]:
         return []
     attached, unknown = run.store.attach_labels(pairs)
     run.labels_attached += attached
+    run.labels_file_matched += len(pairs) - len(unknown)
     return unknown
 
 

@@ -32,6 +32,9 @@ TITLE_CHARS = 200
 """Titles taken from a document's first line are cut to this length."""
 
 _BINARY_SAMPLE = 8192
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+"""Byte order marks, the UTF-32 ones first (UTF-32 LE's starts like UTF-16 LE's)."""
 _LATIN_CODEPAGES = frozenset({
     "cp1250", "cp1252", "cp1254", "cp1257", "cp775", "cp850", "latin_1", "mac_latin2", "mac_roman",
     "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_9", "iso8859_10", "iso8859_13", "iso8859_15", "iso8859_16",
@@ -163,7 +166,8 @@ def _trim(line: str) -> str:
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode bytes that should be text: UTF-8 first, then a detected encoding.
+    """Decode bytes that should be text: UTF-16/32 (see `unicode_encoding`), then UTF-8,
+    then a detected encoding.
 
     Returns:
         The text and the name of the encoding used.
@@ -171,6 +175,12 @@ def decode_text(data: bytes) -> tuple[str, str]:
     Raises:
         IngestError: the bytes look binary or no encoding fits them.
     """
+    wide = unicode_encoding(data)
+    if wide is not None:
+        text = data.decode(wide, errors="replace")
+        if _unprintable_share(text) > 0.05:
+            raise IngestError("binary file, not text")
+        return text, wide
     if b"\x00" in data[:_BINARY_SAMPLE]:
         raise IngestError("binary file, not text")
     try:
@@ -184,6 +194,32 @@ def decode_text(data: bytes) -> tuple[str, str]:
     if _control_share(text) > 0.05:
         raise IngestError("binary file, not text")
     return text, encoding
+
+
+def unicode_encoding(data: bytes) -> str | None:
+    """The UTF-16 or UTF-32 codec `data` is in, or None for anything else.
+
+    A byte order mark decides (Windows Notepad's "Unicode" and Excel's
+    "Unicode text" write UTF-16 LE with one). Without a mark, UTF-16 LE is
+    recognised only when its sample is mostly ASCII: every character's second
+    byte NUL in at least 90 % of them and no first byte NUL. Binary data that
+    happens to pass is caught afterwards by its unprintable characters.
+
+    Returns:
+        "utf-32" or "utf-16" (they read and drop the mark), "utf-16-le" for
+        unmarked text, or None.
+    """
+    for mark, codec in _BOMS:
+        if data.startswith(mark):
+            return codec
+    sample = data[:_BINARY_SAMPLE]
+    sample = sample[: len(sample) - len(sample) % 2]
+    if len(sample) < 8:
+        return None
+    firsts, seconds = sample[0::2], sample[1::2]
+    if b"\x00" in firsts or seconds.count(0) < 0.9 * len(seconds):
+        return None
+    return "utf-16-le"
 
 
 def detect_encoding(data: bytes) -> str | None:
@@ -208,6 +244,16 @@ def _control_share(text: str) -> float:
     if not sample:
         return 0.0
     bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f\v")
+    return bad / len(sample)
+
+
+def _unprintable_share(text: str) -> float:
+    """Share of characters that are undecodable (U+FFFD), or neither printable nor whitespace
+    (unassigned, private-use, control): near zero for text, high for bytes read as UTF-16/32."""
+    sample = text[:_BINARY_SAMPLE]
+    if not sample:
+        return 0.0
+    bad = sum(1 for ch in sample if ch == "\ufffd" or not (ch.isprintable() or ch.isspace() or ch == "\ufeff"))
     return bad / len(sample)
 
 
@@ -237,12 +283,16 @@ def html_to_text(markup: str | bytes) -> tuple[str, str]:
 
 
 def _read_html(data: bytes) -> ReadResult:
-    if b"\x00" in data[:_BINARY_SAMPLE]:
+    markup: str | bytes
+    if unicode_encoding(data) is not None:
+        markup = decode_text(data)[0]
+    elif b"\x00" in data[:_BINARY_SAMPLE]:
         raise IngestError("binary file, not HTML")
-    try:
-        markup: str | bytes = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        markup = data  # BeautifulSoup follows a declared <meta charset>, else detects one
+    else:
+        try:
+            markup = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            markup = data  # BeautifulSoup follows a declared <meta charset>, else detects one
     title, text = html_to_text(markup)
     return ReadResult(title, text, {})
 

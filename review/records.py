@@ -19,7 +19,7 @@ from typing import Any
 from review.csvsafe import restore
 from review.errors import IngestError
 from review.models import NewDocument
-from review.readers import clean_title, detect_encoding, first_line
+from review.readers import clean_title, decode_text, detect_encoding, first_line, unicode_encoding
 
 RECORD_SUFFIXES: frozenset[str] = frozenset({".csv", ".tsv", ".jsonl", ".ndjson", ".ris"})
 """File name endings read as a collection of records (compared lower-cased)."""
@@ -28,12 +28,15 @@ ID_COLUMNS = ("id", "doc_id", "record_id", "document_id", "key")
 TITLE_COLUMNS = ("title", "primary_title", "ti")
 TEXT_COLUMNS = ("text", "abstract", "body", "content", "notes_abstract", "ab")
 LABEL_COLUMNS = ("label", "label_included", "included", "relevant", "final_included")
+"""Columns whose values become decisions, in order of preference (compared case-insensitively)."""
 FILE_COLUMNS = ("filename", "file", "path")
 NO_LABEL = frozenset({"", "-1", "nan", "na", "n/a", "none", "null", "?"})
 """Label cells meaning "not labelled" (-1 is ASReview's mark for unlabelled)."""
 
 ErrorSink = Callable[[str, str], None]
 """Called with (where, reason) for each record that is skipped."""
+ColumnSink = Callable[[str], None]
+"""Called with the name of a column labels are read from, once per column and file."""
 
 _SNIFF_BYTES = 1 << 20
 _RIS_LABELS = {"asreview_relevant": "1", "asreview_irrelevant": "0"}
@@ -46,7 +49,8 @@ def is_record_file(path: Path) -> bool:
     return path.suffix.lower() in RECORD_SUFFIXES
 
 
-def read_records(path: Path, on_error: ErrorSink | None = None) -> Iterator[NewDocument]:
+def read_records(path: Path, on_error: ErrorSink | None = None, labels: bool = True,
+                 on_label_column: ColumnSink | None = None) -> Iterator[NewDocument]:
     """Stream the records of a .csv, .tsv, .jsonl or .ris file as documents.
 
     The doc_id is the record's id, or `<file name>:<row>` when the file has
@@ -55,6 +59,11 @@ def read_records(path: Path, on_error: ErrorSink | None = None) -> Iterator[NewD
     Args:
         path: The record file.
         on_error: Receives (where, reason) for every skipped record.
+        labels: False leaves the label column out altogether (no label, not
+            in the metadata either, so a reviewer never sees it).
+        on_label_column: Receives the name of each column a label is read
+            from (a record file's `LABEL_COLUMNS` one; RIS: its LB tag or
+            its ASReview notes, both read as "label").
 
     Yields:
         One `NewDocument` per usable record, with its label if it has one.
@@ -76,10 +85,11 @@ def read_records(path: Path, on_error: ErrorSink | None = None) -> Iterator[NewD
         else:
             raise IngestError(f"unsupported record file type {path.suffix or '(no extension)'}")
         seen: dict[str, int] = {}
+        label_columns: set[str] = set()
         for number, row in rows:
             where = f"{path.name} record {number}"
             try:
-                doc = record_to_document(row, number, path)
+                doc = record_to_document(row, number, path, labels=labels)
             except IngestError as exc:
                 sink(where, exc.message)
                 continue
@@ -87,6 +97,11 @@ def read_records(path: Path, on_error: ErrorSink | None = None) -> Iterator[NewD
                 sink(where, f"duplicate id {doc.doc_id!r} (first in record {seen[doc.doc_id]})")
                 continue
             seen[doc.doc_id] = number
+            if doc.label is not None and on_label_column is not None:
+                column = find_column(row, LABEL_COLUMNS) or "label"
+                if column not in label_columns:
+                    label_columns.add(column)
+                    on_label_column(column)
             yield doc
 
 
@@ -112,8 +127,9 @@ def read_labels(path: Path) -> Iterator[tuple[str, str, str]]:
                 raise IngestError(f"needs an id and a label column (columns: {', '.join(columns[:8]) or 'none'})")
             for cells in reader:
                 row = dict(zip(columns, (c.strip() for c in cells)))
-                raw_id, label = restore(row.get(id_col, "")), row.get(label_col, "")  # our export's ids read back
-                if raw_id and label.casefold() not in NO_LABEL:
+                raw_id = restore(row.get(id_col, ""))  # our export's ids read back as themselves
+                label = label_value(row.get(label_col))
+                if raw_id and label is not None:
                     yield raw_id, row.get(file_col, "") if file_col else "", label
         except csv.Error as exc:
             raise IngestError(f"malformed CSV ({exc})") from None
@@ -128,8 +144,23 @@ def find_column(columns: Iterable[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
-def record_to_document(row: dict[str, Any], number: int, path: Path) -> NewDocument:
+def label_value(cell: Any) -> str | None:
+    """A label cell as the label it carries: None for an empty or "not labelled" cell
+    (see `NO_LABEL`), "1"/"0" for a spreadsheet's 1.0/0.0, else the trimmed text."""
+    value = _cell(cell)
+    if value.casefold() in NO_LABEL:
+        return None
+    return {"1.0": "1", "0.0": "0"}.get(value, value)
+
+
+def record_to_document(row: dict[str, Any], number: int, path: Path, labels: bool = True) -> NewDocument:
     """Turn one record (column -> value) into a document.
+
+    Args:
+        row: The record's columns and values.
+        number: Its position in the file (1-based), for the id of an id-less record.
+        path: The file it came from.
+        labels: False drops the label column (see `read_records`).
 
     Raises:
         IngestError: the record has neither title nor text.
@@ -147,7 +178,7 @@ def record_to_document(row: dict[str, Any], number: int, path: Path) -> NewDocum
         text = title  # a record with a title only (e.g. no abstract) is still reviewable
     if not text.strip():
         raise IngestError("no title or text")
-    label = _cell(row.get(label_col)) if label_col else ""
+    label = label_value(row.get(label_col)) if label_col and labels else None
     used = {id_col, title_col, text_col, label_col}
     metadata = {str(k): _json_value(v) for k, v in row.items() if k not in used and k is not None and v not in ("", None)}
     metadata["source_record"] = number
@@ -157,7 +188,7 @@ def record_to_document(row: dict[str, Any], number: int, path: Path) -> NewDocum
         text=text,
         source=str(path),
         metadata=metadata,
-        label=None if label.casefold() in NO_LABEL else label,
+        label=label,
     )
 
 
@@ -185,7 +216,8 @@ def _json_value(value: Any) -> Any:
 
 
 def open_text(path: Path) -> io.TextIOWrapper:
-    """Open a record file as text, UTF-8 unless its first megabyte says otherwise."""
+    """Open a record file as text: UTF-16/32 when it is (see `readers.unicode_encoding`),
+    else UTF-8 unless its first megabyte says otherwise."""
     try:
         handle = open(path, "rb")
     except PermissionError:
@@ -199,6 +231,14 @@ def open_text(path: Path) -> io.TextIOWrapper:
     if not sample.strip():
         handle.close()
         raise IngestError("empty file")
+    wide = unicode_encoding(sample)
+    if wide is not None:
+        try:
+            decode_text(sample[: len(sample) - len(sample) % 4])
+        except IngestError:
+            handle.close()
+            raise IngestError("binary file, not a record file") from None
+        return io.TextIOWrapper(handle, encoding=wide, errors="replace", newline="")
     if b"\x00" in sample[:8192]:
         handle.close()
         raise IngestError("binary file, not a record file")
@@ -248,11 +288,15 @@ def _csv_rows(handle: io.TextIOWrapper, path: Path, sink: ErrorSink) -> Iterator
 
 
 def _delimiter(handle: io.TextIOWrapper, path: Path) -> str:
-    """Tab for .tsv; otherwise a comma unless the header uses ; | or tab instead."""
-    if path.suffix.lower() == ".tsv":
-        return "\t"
     header = handle.readline()
     handle.seek(0)
+    return csv_delimiter(header, path)
+
+
+def csv_delimiter(header: str, path: Path) -> str:
+    """Tab for .tsv; otherwise a comma unless the header line uses ; | or tab instead."""
+    if path.suffix.lower() == ".tsv":
+        return "\t"
     return "," if "," in header else max(",;\t|", key=header.count)
 
 

@@ -26,16 +26,26 @@ from pathlib import Path
 import numpy as np
 
 from review.engine import Engine
-from review.errors import SimulationError
+from review.errors import ConfigError, IngestError, SimulationError
+from review.models import SKIPPED, LabelSet
+from review.records import (
+    ID_COLUMNS,
+    LABEL_COLUMNS,
+    TEXT_COLUMNS,
+    TITLE_COLUMNS,
+    csv_delimiter,
+    find_column,
+    label_value,
+    open_text,
+)
 from review.stopping import StoppingMonitor
+from review.store import normalise_label
 
 RoundHook = Callable[[int, np.ndarray, np.ndarray, np.ndarray], "bool | None"]
 """Called after each batch with (step, reviewed rows in order, their gold labels,
 current scores for all rows); a truthy return stops the simulation (stopping rules)."""
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-LABEL_COLUMNS = ("label", "label_included", "included")
-TEXT_COLUMNS = ("text", "abstract")
 TOKEN_CACHE_VERSION = 2
 
 
@@ -98,11 +108,17 @@ class SimulationRun:
 
 
 def read_labelled(path: Path) -> LabelledData:
-    """Read a CSV or JSONL with id, title, text (or abstract) and label (or label_included/included),
-    or a project database (see `read_project`).
+    """Read a CSV, TSV or JSONL of labelled records, or a project database (see `read_project`).
+
+    The columns are those `review import` reads (`review.records`: id, title,
+    text or abstract, and the first of label, label_included, included,
+    relevant, final_included, any case), in any encoding import reads, and
+    so are the label values (1/0, yes/no, true/false, relevant/not relevant).
 
     Raises:
-        SimulationError: Unreadable file, missing columns or labels other than 0/1.
+        SimulationError: Unreadable file, missing columns, or a record whose
+            label is missing, unknown or undecided (maybe, skip), named by
+            its position and id.
     """
     path = Path(path)
     try:
@@ -110,32 +126,52 @@ def read_labelled(path: Path) -> LabelledData:
             if fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
                 return read_project(path)
         raw = path.read_bytes()
+        if not raw.strip():
+            raise SimulationError(f"{path} has no records.")
+        with open_text(path) as handle:
+            text = handle.read()
     except OSError as exc:
         raise SimulationError(f"Cannot read {path}: {exc.strerror or exc}") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SimulationError(f"{path} is not UTF-8 text.") from exc
-    records = _jsonl_records(text, path) if path.suffix.lower() in (".jsonl", ".ndjson") else _csv_records(text)
+    except IngestError as exc:
+        raise SimulationError(f"Cannot read {path}: {exc.message}.") from exc
+    records = _jsonl_records(text, path) if path.suffix.lower() in (".jsonl", ".ndjson") else _csv_records(text, path)
     if not records:
         raise SimulationError(f"{path} has no records.")
-    label_key = next((k for k in LABEL_COLUMNS if k in records[0]), None)
-    text_key = next((k for k in TEXT_COLUMNS if k in records[0]), None)
-    if label_key is None or (text_key is None and "title" not in records[0]):
-        raise SimulationError(f"{path} needs a label column ({'/'.join(LABEL_COLUMNS)}) and a text or title column.")
-    labels = []
-    for i, rec in enumerate(records):
-        value = str(rec.get(label_key, "")).strip().lower()
-        if value not in ("0", "1", "0.0", "1.0", "true", "false"):
-            raise SimulationError(f"{path}, record {i + 1}: label {rec.get(label_key)!r} is not 0 or 1.")
-        labels.append(1 if value in ("1", "1.0", "true") else 0)
+    columns = list(records[0])
+    label_key, id_key = find_column(columns, LABEL_COLUMNS), find_column(columns, ID_COLUMNS)
+    title_key, text_key = find_column(columns, TITLE_COLUMNS), find_column(columns, TEXT_COLUMNS)
+    if label_key is None or (text_key is None and title_key is None):
+        raise SimulationError(f"{path} needs a label column ({', '.join(LABEL_COLUMNS)}) and a text or title column.")
+    ids = [str(rec.get(id_key, i)) if id_key else str(i) for i, rec in enumerate(records)]
+    labels = [_gold_label(rec.get(label_key), f"{path}, record {i + 1} (id {ids[i]!r})", label_key)
+              for i, rec in enumerate(records)]
     return LabelledData(
-        ids=[str(rec.get("id", rec.get("record_id", i))) for i, rec in enumerate(records)],
-        titles=[str(rec.get("title") or "") for rec in records],
+        ids=ids,
+        titles=[str(rec.get(title_key) or "") if title_key else "" for rec in records],
         texts=[str(rec.get(text_key) or "") if text_key else "" for rec in records],
         labels=np.asarray(labels, dtype=int),
         sha1=hashlib.sha1(raw).hexdigest(),
     )
+
+
+def _gold_label(cell: object, where: str, column: str) -> int:
+    """1 or 0 for a label cell, read as `review import` reads it (`records.label_value`, `store.normalise_label`).
+
+    Raises:
+        SimulationError: the cell is empty, unknown or undecided.
+    """
+    names = LabelSet()
+    value = label_value(cell)
+    if value is None:
+        raise SimulationError(f"{where}: no label in column {column!r}; a simulation needs 1 or 0 for every record.")
+    try:
+        label = normalise_label(value, names)
+    except ConfigError:
+        raise SimulationError(f"{where}: label {value!r} is not a known label "
+                              "(use 1/0, yes/no, true/false or relevant/not relevant).") from None
+    if label == SKIPPED:
+        raise SimulationError(f"{where}: label {value!r} means undecided; a simulation needs 1 or 0 for every record.")
+    return 1 if label == names.positive else 0
 
 
 def read_project(path: Path) -> LabelledData:
@@ -179,10 +215,11 @@ def read_project(path: Path) -> LabelledData:
     return LabelledData(ids=ids, titles=titles, texts=texts, labels=gold, sha1=digest.hexdigest())
 
 
-def _csv_records(text: str) -> list[dict]:
+def _csv_records(text: str, path: Path) -> list[dict]:
     csv.field_size_limit(sys.maxsize)
+    lines = text.splitlines(keepends=True)
     try:
-        return list(csv.DictReader(text.splitlines(keepends=True)))
+        return list(csv.DictReader(lines, delimiter=csv_delimiter(lines[0] if lines else "", path)))
     except csv.Error as exc:
         raise SimulationError(f"Malformed CSV: {exc}") from exc
 
@@ -444,19 +481,30 @@ def learning_curve(
     A stratified `test_share` of rows is held out (seeded); both curves start from
     the same default priors drawn from the training rows. Accuracy, precision,
     recall and F1 are measured on the held-out rows after `n` labels for each
-    `n` in `counts` (capped at the training split), and for a model trained on
-    the whole training split (`full`).
+    `n` in `counts`, and for a model trained on the whole training split
+    (`full`). The active review goes on past its last relevant document, so
+    both curves have every count.
 
     Returns:
         {"test_size", "train_size", "counts", "active": [...], "random": [...], "full": {...}}
+
+    Raises:
+        SimulationError: no counts, a count below 2 (the two priors), or one
+            above the training split.
     """
     gold = np.asarray(gold, dtype=int)
     test = stratified_split(gold, test_share, seed)
     train_rows = np.flatnonzero(~test)
-    counts = sorted({min(int(c), train_rows.size) for c in counts if int(c) >= 2})
+    counts = sorted({int(c) for c in counts})
+    if not counts or counts[0] < 2 or counts[-1] > train_rows.size:
+        raise SimulationError(
+            f"Learning-curve label counts must be from 2 (the two starting decisions) to {train_rows.size:,}, "
+            f"the training split ({gold.size:,} documents less {int(test.sum()):,} held out for testing); "
+            f"got {', '.join(map(str, counts)) or 'none'}. The model trained on all {train_rows.size:,} is always "
+            "reported (\"full\").")
     priors = default_priors(gold, seed, train_rows)
-    active = simulate(engine, gold, priors, batch=batch, max_docs=max(counts), exclude=test,
-                      on_round=None).order if counts else []
+    active = simulate(engine, gold, priors, batch=batch, max_docs=counts[-1], exclude=test,
+                      on_round=None, stop_when_all_found=False).order
     rest = np.random.default_rng(seed).permutation(np.setdiff1d(train_rows, priors))
     random_order = list(priors) + rest.tolist()
 

@@ -57,11 +57,13 @@ def init(db_path: Path, labels: str | None, goal: str | None, strategy: str | No
 @db_option
 @click.option("--labels", "labels_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A CSV of id,label: known decisions to start from (e.g. a file `review export` wrote).")
+@click.option("--no-labels", "no_labels", is_flag=True,
+              help="Import the documents only: a record file's label column does not become decisions.")
 @click.option("--max-file-mb", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Skip files larger than this (default 50, or the project's setting).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @friendly_errors
-def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None,
+def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None, no_labels: bool,
             max_file_mb: float | None, quiet: bool) -> None:
     """Import folders (.txt .md .html .eml .pdf .docx) and record files (.csv .tsv .jsonl .ris).
 
@@ -70,32 +72,63 @@ def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None,
     holds is kept apart under its own path (or file#id), with a note. Files
     that cannot be read are skipped and listed with their reason. With
     --labels and no SOURCES, the labels go to documents already in the project.
+
+    A record file's label column (the first of label, label_included,
+    included, relevant, final_included; values 1/0, yes/no, maybe, or the
+    project's label names) becomes decisions, to go on with a screening
+    started elsewhere; the summary names the column. --no-labels imports the
+    documents only. A missing source stops the import before anything is
+    written, and a failed import into a new --db leaves no file behind.
     """
     from review.cli.progress import progress_bar
-    from review.ingest import import_sources
+    from review.ingest import check_sources, import_sources
 
     if not sources and labels_file is None:
         raise click.UsageError("Give the folders or record files to import (or --labels FILE for labels alone).")
-
+    check_sources(sources)
+    created = not db_path.exists()
     store = open_store(db_path, create=True)
     limit = max_file_mb if max_file_mb is not None else store.config().max_file_mb
     with progress_bar("Importing", disabled=quiet) as progress:
-        report = import_sources(store, list(sources), labels_file=labels_file, max_file_mb=limit, progress=progress)
+        report = import_sources(store, list(sources), labels_file=labels_file, max_file_mb=limit, progress=progress,
+                                record_labels=not no_labels)
     click.echo(
         f"Imported {report.added} new document(s), {report.duplicates} exact duplicate(s), "
         f"{report.updated} updated, {report.unchanged} unchanged, {report.labels_attached} label(s) attached, "
         f"{len(report.skipped)} skipped, in {report.seconds:.1f} s."
     )
-    for path, reason in report.notes[:50]:
+    if report.labels_attached and report.label_sources:
+        hint = " (use --no-labels to import the documents only)" if any(
+            source.startswith("column ") for source in report.label_sources) else ""
+        click.echo(f"{report.labels_attached} label(s) attached from {' and '.join(report.label_sources)}{hint}.")
+    _echo_problems(report.notes, report.skipped)
+    nothing = report.added + report.updated + report.duplicates + report.labels_attached + report.unchanged == 0
+    if created and nothing:
+        store.close()
+        _remove_database(db_path)
+    if sources and nothing:
+        raise click.ClickException("Nothing was imported" + (f" and {db_path} was not created." if created else "."))
+    if labels_file is not None and not report.labels_file_matched:
+        raise click.ClickException(f"No row of {labels_file} named a document of the project with a known label: "
+                                   "no label was attached from it (reasons above).")
+
+
+def _echo_problems(notes: tuple[tuple[str, str], ...], skipped: tuple[tuple[str, str], ...]) -> None:
+    """The first 50 notes and skipped files of an import, on standard error."""
+    for path, reason in notes[:50]:
         click.echo(f"  note {path}: {reason}", err=True)
-    if len(report.notes) > 50:
-        click.echo(f"  … and {len(report.notes) - 50} more notes like these.", err=True)
-    for path, reason in report.skipped[:50]:
+    if len(notes) > 50:
+        click.echo(f"  … and {len(notes) - 50} more notes like these.", err=True)
+    for path, reason in skipped[:50]:
         click.echo(f"  skipped {path}: {reason}", err=True)
-    if len(report.skipped) > 50:
-        click.echo(f"  … and {len(report.skipped) - 50} more (see `review status`).", err=True)
-    if sources and report.added + report.updated + report.duplicates + report.labels_attached + report.unchanged == 0:
-        raise click.ClickException("Nothing was imported.")
+    if len(skipped) > 50:
+        click.echo(f"  … and {len(skipped) - 50} more (see `review status`).", err=True)
+
+
+def _remove_database(db_path: Path) -> None:
+    """Delete a project database this command created (and SQLite's side files)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
 
 
 @click.command()
@@ -199,7 +232,11 @@ def validate(db_path: Path, size: int | None, new_sample: bool, cancel: bool) ->
     current = validation.state(store)
     if current is not None and (not current.complete or not new_sample):
         click.echo(current.text())
-        if current.complete:
+        if current.complete and size is not None:
+            click.echo(f"This is the finished sample's result; --size {size} draws nothing without --new "
+                       f"(`review validate --new --size {size}` draws a fresh sample of that size, "
+                       "a second test of the same review: treat it with care).")
+        elif current.complete:
             click.echo("A new sample (`--new`) would be a second test of the same review: treat it with care.")
         else:
             click.echo("Label the sample in `review open`: its documents come first "
@@ -208,6 +245,8 @@ def validate(db_path: Path, size: int | None, new_sample: bool, cancel: bool) ->
                 click.echo("--size and --new wait until this sample is finished or abandoned.")
         return
     drawn = validation.start(store, size)
+    if size is not None and drawn.size < size:
+        click.echo(f"--size {size} is more than the {drawn.unreviewed} unreviewed documents: the sample is all of them.")
     click.echo(
         f"Drew an elusion sample of {drawn.size} of {drawn.unreviewed} unreviewed documents "
         f"({drawn.found} relevant found so far). Label them in `review open` (they come first), "

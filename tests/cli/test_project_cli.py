@@ -142,3 +142,88 @@ def test_labels_alone_again_is_not_an_error(tmp_path: Path) -> None:
     assert again.exit_code == 0 and "0 label(s) attached" in again.output
     status = json.loads(_run("status", "--db", db, "--json").output)
     assert status["last_import"]["source"] == f"(labels: {labels})"
+
+
+def test_utf16_files_from_notepad_and_excel_are_imported(tmp_path: Path) -> None:
+    folder = tmp_path / "u16"
+    folder.mkdir()
+    (folder / "memo.txt").write_text("Memo about pricing\n" * 5, encoding="utf-16")
+    sheet = tmp_path / "sheet.tsv"
+    sheet.write_text("id\ttitle\ttext\n1\tPrices\tUp by 5 %\n2\tLunch\tOn Friday\n", encoding="utf-16")
+    result = _run("import", str(folder), str(sheet), "--db", str(tmp_path / "p.db"), "-q")
+    assert result.exit_code == 0, result.output
+    assert "Imported 3 new document(s)" in result.output and "binary" not in result.output
+
+
+def test_a_missing_source_creates_no_project(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    result = _run("import", "--db", str(db), str(tmp_path / "nonexistent" / "dir"))
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {tmp_path / 'nonexistent' / 'dir'}: not found. Nothing was imported."
+    assert not db.exists()
+
+
+def test_an_import_that_adds_nothing_leaves_no_new_project_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("id,title,text\n", encoding="utf-8")
+    db = tmp_path / "x.db"
+    result = _run("import", "--db", str(db), str(empty), "-q")
+    assert result.exit_code == 1 and f"Nothing was imported and {db} was not created." in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.csv"]  # no -wal or -shm left either
+    _run("init", "--db", str(db))
+    again = _run("import", "--db", str(db), str(empty), "-q")
+    assert again.exit_code == 1 and again.output.rstrip().endswith("Error: Nothing was imported.")
+    assert db.exists()  # an existing project is kept
+
+
+def test_labels_from_a_record_column_are_announced_and_can_be_refused(tmp_path: Path) -> None:
+    assert "--no-labels" in _run("import", "--help").output
+    assert "label, label_included, included, relevant, final_included" in " ".join(_run("import", "--help").output.split())
+    records = tmp_path / "screened.csv"
+    records.write_text("id,title,abstract,label_included\np1,One,First,yes\np2,Two,Second,no\np3,Three,Third,\n",
+                       encoding="utf-8")
+    db = str(tmp_path / "p.db")
+    result = _run("import", str(records), "--db", db, "-q")
+    assert result.exit_code == 0, result.output
+    assert ("2 label(s) attached from column 'label_included' of screened.csv "
+            "(use --no-labels to import the documents only).") in result.output
+    blind = str(tmp_path / "q.db")
+    result = _run("import", str(records), "--db", blind, "-q", "--no-labels")
+    assert result.exit_code == 0 and "0 label(s) attached" in result.output and "from column" not in result.output
+    assert json.loads(_run("status", "--db", blind, "--json").output)["decided"] == 0
+
+
+def test_a_labels_file_that_attaches_nothing_is_an_error(tmp_path: Path) -> None:
+    db = str(tmp_path / "p.db")
+    records = tmp_path / "refs.csv"
+    records.write_text("id,title,abstract\np1,One,First\n", encoding="utf-8")
+    _run("import", str(records), "--db", db, "-q")
+    labels = tmp_path / "lab.csv"
+    labels.write_text("id,label\nzz1,1\nzz2,0\n", encoding="utf-8")
+    result = _run("import", "--db", db, "--labels", str(labels))
+    assert result.exit_code == 1
+    assert "0 label(s) attached, 1 skipped" in result.output
+    assert f"Error: No row of {labels} named a document of the project with a known label" in result.output
+    fresh = tmp_path / "new.db"
+    assert _run("import", "--db", str(fresh), "--labels", str(labels)).exit_code == 1
+    assert not fresh.exists()
+
+
+def test_validate_says_a_size_without_new_shows_the_finished_result(filled_store: Store) -> None:
+    from review import validation
+    from review.session import ReviewSession
+
+    db = str(filled_store.path)
+    filled_store.attach_labels([("d000", "1"), ("d001", "0")])
+    drawn = validation.start(filled_store, size=3, random_state=1)
+    session = ReviewSession(filled_store, "ann")
+    for _ in range(drawn.size):
+        session.not_relevant()
+    shown = _run("validate", "--db", db, "--size", "100000")
+    assert shown.exit_code == 0 and "Elusion test: 0 relevant in a random sample of 3 of 18" in shown.output
+    assert ("This is the finished sample's result; --size 100000 draws nothing without --new "
+            "(`review validate --new --size 100000` draws a fresh sample of that size") in shown.output
+    fresh = _run("validate", "--db", db, "--size", "100000", "--new")
+    assert fresh.exit_code == 0
+    assert "--size 100000 is more than the 15 unreviewed documents: the sample is all of them." in fresh.output
+    assert "Drew an elusion sample of 15 of 15" in fresh.output

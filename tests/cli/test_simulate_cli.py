@@ -87,3 +87,22 @@ def test_errors_are_clean(data: Path, args: list[str], message: str) -> None:
     result = invoke(*[str(data) if a == "DATA" else a for a in args])
     assert result.exit_code == 1
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_yes_no_labels_in_any_label_column_import_reads(data: Path, tmp_path: Path) -> None:
+    rows = list(csv.reader(data.open(newline="")))
+    yesno = tmp_path / "yesno.csv"
+    with yesno.open("w", newline="") as fh:
+        csv.writer(fh).writerows([["id", "title", "text", "final_included"]]
+                                 + [[*r[:3], "yes" if r[3] == "1" else "no"] for r in rows[1:]])
+    result = invoke(str(yesno), "--json", "--seed", "3", "--strategy", "relevance")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) | {"wall_s": 0, "mean_retrain_s": 0, "tokenize_s": 0} == json.loads(
+        invoke(str(data), "--json", "--seed", "3", "--strategy", "relevance").output) | {
+        "wall_s": 0, "mean_retrain_s": 0, "tokenize_s": 0}
+
+
+def test_an_impossible_learning_curve_count_is_a_clear_error(data: Path) -> None:
+    result = invoke(str(data), "--learning-curve", "4,5000")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().startswith("Error: Learning-curve label counts must be from 2") and "to 28" in result.output

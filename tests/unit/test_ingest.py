@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from review.ingest import import_sources, walk_folder
+from review.errors import IngestError
+from review.ingest import check_sources, import_sources, walk_folder
 from review.models import ImportReport
 from review.store import Store
 
@@ -459,3 +460,60 @@ def test_a_record_error_clears_once_the_record_imports(store: Store, tmp_path: P
     path.write_text("id,title,abstract\np1,One,First\np2,Two,Second\n", encoding="utf-8")
     run_import(store, path)
     assert store.import_errors() == []
+
+
+def test_a_missing_source_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    (tmp_path / "here").mkdir()
+    with pytest.raises(IngestError, match=r"nowhere: not found \(and 1 more source\(s\) not found\)\. Nothing"):
+        check_sources([tmp_path / "here", tmp_path / "nowhere", tmp_path / "gone.csv"])
+    (tmp_path / "dangling").symlink_to(tmp_path / "absent")
+    with pytest.raises(IngestError, match="dangling: broken symbolic link"):
+        check_sources([tmp_path / "dangling"])
+    check_sources([tmp_path / "here"])  # present: no error
+
+
+def test_the_import_record_names_the_sources_resolved(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("a memo about prices", encoding="utf-8")
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    run_import(store, Path("../docs"))
+    assert store.counts()["last_import"]["source"] == str(tmp_path.resolve() / "docs")
+
+
+LABELLED = "id,title,abstract,Relevant\np1,Paper one,Abstract one,yes\np2,Paper two,Abstract two,no\np3,Three,Three,maybe\n"
+
+
+def test_labels_from_a_record_column_are_attributed_to_it(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "screened.csv"
+    path.write_text(LABELLED, encoding="utf-8")
+    report = run_import(store, path)
+    assert (report.added, report.labels_attached) == (3, 3)
+    assert report.label_sources == ("column 'Relevant' of screened.csv",)
+    assert report.labels_file_matched is None
+    assert [store.current_label(store.document_by_id(i).pk) for i in ("p1", "p2", "p3")] == [
+        "relevant", "not relevant", "skipped"]
+
+
+def test_without_record_labels_only_the_documents_are_imported(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "screened.csv"
+    path.write_text(LABELLED, encoding="utf-8")
+    report = run_import(store, path, record_labels=False)
+    assert (report.added, report.labels_attached, report.label_sources) == (3, 0, ())
+    assert not store.has_decisions()
+    assert "Relevant" not in store.document_by_id("p1").metadata  # a blind review: the label is not shown either
+
+
+def test_a_labels_file_reports_how_many_rows_matched(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "refs.csv"
+    path.write_text("id,title\np1,One\np2,Two\n", encoding="utf-8")
+    labels = tmp_path / "lab.csv"
+    labels.write_text("id,label\nzz,1\np1,perhaps\n", encoding="utf-8")
+    none = run_import(store, path, labels_file=labels)
+    assert (none.labels_attached, none.labels_file_matched, none.label_sources) == (0, 0, ())
+    labels.write_text("id,label\nzz,1\np1,1\n", encoding="utf-8")
+    one = run_import(store, labels_file=labels)
+    assert (one.labels_attached, one.labels_file_matched, one.label_sources) == (1, 1, ("lab.csv",))
+    again = run_import(store, labels_file=labels)  # already attached: matched, though nothing new
+    assert (again.labels_attached, again.labels_file_matched) == (0, 1)

@@ -99,6 +99,46 @@ def test_text_that_is_not_utf8_is_decoded_by_detection(tmp_path: Path, original:
     assert result.metadata["encoding"] != "utf-8"
 
 
+UNICODE_MEMO = "Memo about pricing\nThe café's price list — déjà vu, €12.\n" * 5
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (UNICODE_MEMO.encode("utf-16"), "utf-16"),  # Notepad "Unicode": little-endian with a mark
+        (b"\xfe\xff" + UNICODE_MEMO.encode("utf-16-be"), "utf-16"),
+        (UNICODE_MEMO.encode("utf-32"), "utf-32"),
+        (UNICODE_MEMO.encode("utf-16-le"), "utf-16-le"),  # no mark, but every other byte NUL
+    ],
+    ids=["utf16-le-mark", "utf16-be-mark", "utf32-mark", "utf16-le-no-mark"],
+)
+def test_utf16_and_utf32_text_is_decoded(tmp_path: Path, data: bytes, encoding: str) -> None:
+    result = read_file(write(tmp_path, "memo.txt", data))
+    assert result.title == "Memo about pricing"
+    assert result.text == readers.clean_text(UNICODE_MEMO)
+    assert result.metadata["encoding"] == encoding
+
+
+def test_utf16_html_is_read(tmp_path: Path) -> None:
+    page = "<html><head><title>Prices</title></head><body><p>New price list</p></body></html>"
+    result = read_file(write(tmp_path, "p.html", page.encode("utf-16")))
+    assert (result.title, result.text) == ("Prices", "New price list")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"".join(n.to_bytes(2, "little") for n in range(1, 30)) * 50,  # small 16-bit integers: NUL every other byte
+        b"\xff\xfe" + random.Random(3).randbytes(4000),  # a mark, then noise
+        b"\xff\xfe\x00\x00" + random.Random(4).randbytes(4000),
+    ],
+    ids=["int16-array", "utf16-mark-then-noise", "utf32-mark-then-noise"],
+)
+def test_binary_that_looks_like_utf16_is_still_refused(tmp_path: Path, data: bytes) -> None:
+    with pytest.raises(IngestError, match="binary"):
+        read_file(write(tmp_path, "data.txt", data))
+
+
 def test_long_first_line_is_trimmed_for_the_title(tmp_path: Path) -> None:
     line = " ".join(["word"] * 200)
     result = read_file(write(tmp_path, "long.txt", line))

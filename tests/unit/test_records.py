@@ -9,7 +9,7 @@ import pytest
 
 from review.errors import IngestError
 from review.models import NewDocument
-from review.records import read_records
+from review.records import label_value, read_records
 
 
 def load(path: Path) -> tuple[list[NewDocument], list[tuple[str, str]]]:
@@ -93,6 +93,29 @@ def test_csv_not_in_utf8_is_decoded(tmp_path: Path) -> None:
     docs, _ = load(path)
     assert docs[0].title == "Résumé"
     assert docs[0].text.startswith("Crème brûlée")
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding"),
+    [("excel.tsv", "utf-16"), ("notepad.csv", "utf-16"), ("wide.csv", "utf-32"), ("nomark.csv", "utf-16-le")],
+)
+def test_utf16_and_utf32_record_files_are_read(tmp_path: Path, name: str, encoding: str) -> None:
+    sep = "\t" if name.endswith(".tsv") else ","
+    rows = [["id", "title", "text", "label"], ["1", "Résumé", "Prices — up 5 %", "1"], ["2", "Lunch", "Friday", "0"]]
+    path = tmp_path / name
+    path.write_bytes("".join(sep.join(row) + "\r\n" for row in rows).encode(encoding))
+    docs, problems = load(path)
+    assert problems == []
+    assert [(d.doc_id, d.title, d.text, d.label) for d in docs] == [
+        ("1", "Résumé", "Prices — up 5 %", "1"), ("2", "Lunch", "Friday", "0"),
+    ]
+
+
+def test_binary_with_a_utf16_mark_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\xff\xfe" + bytes(range(256)) * 20)
+    with pytest.raises(IngestError, match="binary"):
+        load(path)
 
 
 @pytest.mark.parametrize(
@@ -181,3 +204,21 @@ def test_labels_file_rows_and_missing_columns(tmp_path: Path) -> None:
     bad.write_text("id,score\na,0.5\n", encoding="utf-8")
     with pytest.raises(IngestError, match="needs an id and a label column"):
         list(read_labels(bad))
+
+
+def test_the_label_column_is_named_once_and_can_be_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "screened.csv"
+    path.write_text("id,title,Final_Included,year\n1,One,1.0,2001\n2,Two,0.0,2002\n3,Three,,2003\n", encoding="utf-8")
+    columns: list[str] = []
+    docs = list(read_records(path, on_label_column=columns.append))
+    assert columns == ["Final_Included"]
+    assert [d.label for d in docs] == ["1", "0", None]  # a spreadsheet's 1.0/0.0 read as 1/0
+    blind = list(read_records(path, labels=False, on_label_column=columns.append))
+    assert [d.label for d in blind] == [None, None, None] and columns == ["Final_Included"]
+    assert blind[0].metadata == {"year": "2001", "source_record": 1}  # the label column is not kept as metadata
+
+
+@pytest.mark.parametrize(("cell", "label"), [("1.0", "1"), (" yes ", "yes"), ("maybe", "maybe"), ("-1", None),
+                                             ("N/A", None), (None, None), (1.0, "1"), (0, "0")])
+def test_label_value(cell: object, label: str | None) -> None:
+    assert label_value(cell) == label

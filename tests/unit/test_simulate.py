@@ -129,8 +129,11 @@ def test_read_labelled_csv_jsonl_and_label_aliases(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "name", "message"),
-    [("id,title,text\n1,a,b\n", "x.csv", "label column"), ("id,title,label\n1,a,maybe\n", "y.csv", "not 0 or 1"),
-     ("{bad json", "z.jsonl", "not JSON"), ("", "e.csv", "no records")],
+    [("id,title,text\n1,a,b\n", "x.csv", "label column"),
+     ("id,title,label\n1,a,1\n2,b,maybe\n", "y.csv", r"record 2 \(id '2'\): label 'maybe' means undecided"),
+     ("id,title,label\n1,a,\n", "y.csv", "record 1 .*no label in column 'label'"),
+     ("id,title,label\n1,a,perhaps\n", "y.csv", "label 'perhaps' is not a known label"),
+     ("{bad json", "z.jsonl", "not JSON"), ("", "e.csv", "no records"), ("\x00\x01binary", "b.csv", "binary")],
 )
 def test_read_labelled_rejects_bad_files(tmp_path: Path, content: str, name: str, message: str) -> None:
     (tmp_path / name).write_text(content)
@@ -219,3 +222,39 @@ def test_a_project_database_without_both_labels_is_refused(tmp_path: Path) -> No
     store.close()
     with pytest.raises(SimulationError, match="at least one 'relevant' and one 'not relevant'"):
         read_labelled(tmp_path / "p.db")
+
+
+@pytest.mark.parametrize("column", ["label", "Label_Included", "included", "relevant", "final_included"])
+@pytest.mark.parametrize(("yes", "no"), [("yes", "no"), ("1.0", "0.0"), ("TRUE", "false"), ("relevant", "not relevant")])
+def test_read_labelled_reads_labels_as_import_does(tmp_path: Path, column: str, yes: str, no: str) -> None:
+    from review.ingest import import_sources
+    from review.store import Store
+
+    path = tmp_path / "screened.csv"
+    path.write_text(f"id,title,abstract,{column}\na,One,First,{yes}\nb,Two,Second,{no}\nc,Three,Third,{yes}\n")
+    assert read_labelled(path).labels.tolist() == [1, 0, 1]
+    store = Store.open(tmp_path / "p.db")
+    import_sources(store, [path], n_jobs=1)
+    assert [store.current_label(store.document_by_id(i).pk) for i in "abc"] == ["relevant", "not relevant", "relevant"]
+
+
+def test_read_labelled_reads_a_utf16_tsv(tmp_path: Path) -> None:
+    path = tmp_path / "excel.tsv"
+    path.write_text("ID\tTitle\tAbstract\tRelevant\nx1\tT1\tfirst\tyes\nx2\tT2\tsecond\tno\n", encoding="utf-16")
+    data = read_labelled(path)
+    assert (data.ids, data.titles, data.texts, data.labels.tolist()) == (["x1", "x2"], ["T1", "T2"],
+                                                                       ["first", "second"], [1, 0])
+
+
+def test_learning_curve_active_points_go_on_after_the_last_relevant_document() -> None:
+    tokens, gold = synthetic(n=90, every=9)  # 10 relevant, found long before 60 labels
+    curve = learning_curve(loaded_engine(tokens), gold, [10, 60], seed=1)
+    assert [p["n_labels"] for p in curve["active"]] == [10, 60] == [p["n_labels"] for p in curve["random"]]
+
+
+@pytest.mark.parametrize("counts", [[10, 5000], [1, 10], []])
+def test_learning_curve_refuses_counts_it_cannot_draw(counts: list[int]) -> None:
+    tokens, gold = synthetic(n=90, every=2)
+    with pytest.raises(SimulationError, match=r"from 2 \(the two starting decisions\) to 62, the training split "
+                                              r"\(90 documents less 28 held out for testing\)"):
+        learning_curve(loaded_engine(tokens), gold, counts, seed=1)
