@@ -197,7 +197,8 @@ def _tracked(store: Store) -> tuple[RecallTracker, RecallSummary | None, list[in
     if unscored > 0:  # imported since the last model: the estimate would leave them out
         text = (f"no estimate yet: {unscored:,} document(s) imported since the last model "
                 "(the review screen scores them)")
-        return tracker, RecallSummary(text, sum(order.labels) + sum(order.outside_labels), None, None), [], np.empty(0), []
+        summary = RecallSummary(text, sum(order.labels) + sum(order.outside_labels), None, None)
+        return tracker, summary, [], np.empty(0), []
     keep = [i for i, pk in enumerate(order.pks) if pk in row]
     rows = [row[order.pks[i]] for i in keep]
     sampled = [(row[pk], y) for pk, y in zip(order.outside_pks, order.outside_labels) if pk in row]

@@ -341,10 +341,12 @@ class StoppingMonitor:
         gain = self._gain[:s]
         if "knee" in self.rules and "knee" not in self.stops and s >= rc.KNEE_MIN_REVIEWED:
             k = rc.knee_test(gain)
-            self.status["knee"] = f"Knee: slope ratio {k.rho:.1f}, needs {k.threshold:.0f}"
+            self.status["knee"] = (f"Knee: relevant documents came {k.rho:.1f}× as often before the bend "
+                                   f"as since, needs {k.threshold:.0f}×")
             if k.stop:
-                self._fire("knee", s, None, f"Knee: slope ratio {k.rho:.0f} ≥ {k.threshold:.0f} after {s} documents "
-                           f"({k.found} relevant, knee at {k.knee})")
+                self._fire("knee", s, None, f"Knee: after {s} documents ({k.found} relevant), relevant ones came "
+                           f"{k.rho:.0f}× as often before the bend at document {k.knee} as since "
+                           f"(needs {k.threshold:.0f}×)")
         knee = self.stops.get("knee")
         if "knee+40" in self.rules and "knee+40" not in self.stops:
             if knee is not None and s >= min(self.n_docs, math.ceil(knee.at * (1 + KNEE_MARGIN))):
@@ -352,7 +354,8 @@ class StoppingMonitor:
             elif knee is not None:
                 self.status["knee+40"] = f"Knee fired at {knee.at}; the margin ends at {math.ceil(knee.at * (1 + KNEE_MARGIN))}"
             else:
-                self.status["knee+40"] = self.status.get("knee", "Knee: not yet")
+                waiting = f"Knee: checked from {rc.KNEE_MIN_REVIEWED} documents read"
+                self.status["knee+40"] = self.status.get("knee", waiting)
         if "budget" in self.rules and "budget" not in self.stops:
             b = rc.budget_test(gain, self.n_docs)
             if b.stop:
@@ -389,12 +392,14 @@ class StoppingMonitor:
             p = rc.ranked_tail_pvalue(self._gain[:s], self.n_docs, self.target, stride)
             for name, level in list(pending.items()):
                 if p < level:
-                    label = "CHM" if name == "chm" else "CHM, relaxed"
-                    self._fire(name, s, None, f"{label} (ranked tail taken as random): p = {p:.3f} < {level:.2f} "
-                               f"for recall < {self.target:.0%} after {s} documents".replace("%", " %"))
+                    label = "Ranked-tail test" if name == "chm" else "Ranked-tail test, relaxed"
+                    self._fire(name, s, None, f"{label}: after {s} documents, the last ones read held too few "
+                               f"relevant for recall below {self.target:.0%} (p = {p:.3f} < {level:.2f}, taking "
+                               "them as a random sample of the rest)".replace("%", " %"))
                     del pending[name]
         for name, level in pending.items():
-            self.status[name] = f"Ranked-tail test: p = {p:.2f}, needs < {level:.2f}"
+            self.status[name] = (f"Ranked-tail test: p = {p:.2f} for recall below {self.target:.0%}, "
+                                 f"needs < {level:.2f}").replace("%", " %")
 
     def _rate_estimate(self) -> rate.RateEstimate | None:
         """The counting-process fit over the ranked order; None before it can say anything."""

@@ -206,6 +206,8 @@ async def test_help_lists_keys_and_closes(make: Callable[..., ReviewApp]) -> Non
     async with app.run_test() as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
+        recall = str(app.screen.query_one("#help-recall", Static).content)  # below the keys: scroll to read
+        assert "lower bound" in recall and "ranked-tail test" in recall and "press v" in recall
         await pilot.press("escape")
         assert isinstance(app.screen, ReviewScreen)
 

@@ -68,7 +68,8 @@ class TestStates:
 class TestOtherScreens:
     def test_help(self, snap_compare, make: Callable[..., ReviewApp]) -> None:
         """The help dialog over the review screen: every action with its key (r, n, s, u, a, t, /, h, m,
-        p / ←, →, e, i, v, ?, q), scrolling keys, and how to remap keys in ~/.config/review/keys.toml."""
+        p / ←, →, e, i, v, ?, q), scrolling keys, and how to remap keys in ~/.config/review/keys.toml (what the
+        recall panel means follows below the fold)."""
         assert snap_compare(make(), press=["question_mark"], terminal_size=(100, 34))
 
     def test_history(self, snap_compare, make: Callable[..., ReviewApp]) -> None:
