@@ -54,7 +54,7 @@ def render_status(info: dict[str, Any]) -> str:
         left = left_text(estimate.get("found", 0), estimate.get("point"), estimate.get("low"))
         lines.append(f"Recall         {estimate['text']}" + ("" if left is None else f"; {left}"))
     stop = info.get("stop")
-    if stop:
+    if stop and stop["text"]:
         lines.append(f"Stop?          {'yes: ' if stop['fired'] else ''}{stop['text']}")
     check = info.get("validation")
     if check:

@@ -81,6 +81,10 @@ def test_status_and_session_show_the_same_estimate(tmp_path: Path) -> None:
     stale = summary_from_store(store)
     assert stale is not None and stale.est_remaining is None and stale.found == live.found
     assert stale.text == "no estimate yet: 3 document(s) imported since the last model (the review screen scores them)"
+    from review.status import project_status, render_status
+
+    shown = render_status(project_status(store))
+    assert "Recall         no estimate yet: 3 document(s) imported" in shown and "Stop?" not in shown
 
 
 def test_a_labelled_validation_sample_counts_as_read_in_the_estimate() -> None:
