@@ -47,13 +47,16 @@ def left_counts(found: int, point: float | None, low: float | None) -> tuple[int
     """The relevant documents left that the recall shown implies: at the point, and at most (at the lower end).
 
     Both counts come from the two figures of "≥ 80 % (estimate 90 %)", so they
-    never say more than those do (34 found at ≥ 80 % means up to 9 left).
-    None without a point; no "at most" while the lower end is 0.
+    never say more than those do: 34 found at ≥ 80 % means at most 8 left
+    (34 / 43 is 79 %). None without a point; no "at most" while the lower end is 0.
     """
     if point is None or point <= 0:
         return None
-    most = math.ceil(found * (1 - low) / low - 1e-9) if low is not None and low > 0 else None
-    return round(found * (1 - point) / point), most
+    about = round(found * (1 - point) / point)
+    if low is None or low <= 0:
+        return about, None
+    most = math.floor(found * (1 - low) / low + 1e-9)
+    return min(about, most), most
 
 
 def left_text(found: int, point: float | None, low: float | None) -> str | None:
@@ -61,7 +64,8 @@ def left_text(found: int, point: float | None, low: float | None) -> str | None:
     counts = left_counts(found, point, low)
     if counts is None:
         return None
-    return f"≈ {counts[0]:,} relevant left" + ("" if counts[1] is None else f" (up to {counts[1]:,})")
+    about, most = counts
+    return f"≈ {about:,} relevant left" + ("" if most is None or most == about else f" (up to {most:,})")
 
 
 @dataclass(frozen=True)
@@ -93,13 +97,20 @@ def reviewed_order(store: Store) -> ReviewedOrder:
     outside = validation.sample_pks(store) | {pk for pk, (_, _, imported) in first.items() if imported}
     pks = sorted((first[pk][0], pk) for pk, label in current.items()
                  if label in (positive, negative) and pk not in outside)
-    elsewhere = sorted(pk for pk in outside if current.get(pk) in (positive, negative))
+    in_order = {pk for _, pk in pks}
+    # A labels file can label an exact copy, which the estimate does not see: count it as its original.
+    original = store.duplicate_map()
+    elsewhere: dict[int, int] = {}
+    for pk in sorted(outside, key=lambda pk: pk in original):  # an original's own label first
+        target = original.get(pk, pk)
+        if current.get(pk) in (positive, negative) and target not in in_order:
+            elsewhere.setdefault(target, 1 if current[pk] == positive else 0)
     return ReviewedOrder(
         pks=[pk for _, pk in pks],
         labels=[1 if current[pk] == positive else 0 for _, pk in pks],
         served=[first[pk][1] for _, pk in pks],
-        outside_pks=elsewhere,
-        outside_labels=[1 if current[pk] == positive else 0 for pk in elsewhere],
+        outside_pks=sorted(elsewhere),
+        outside_labels=[elsewhere[pk] for pk in sorted(elsewhere)],
     )
 
 

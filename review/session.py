@@ -125,6 +125,7 @@ class ReviewSession:
         self._unsaved_ranking: tuple[Ranking, list[int]] | None = None
         self._unique_total: int | None = None
         self._original: dict[int, int] | None = None
+        self._ranked_by: Engine | None = None
         self._tally = _Tally()
         self._tracker = RecallTracker(self.config.target_recall, self.config.confidence)
         self._load_saved_queue()
@@ -143,6 +144,9 @@ class ReviewSession:
         store = Store.open(self.store.path) if self.store.path is not None else self.store
         try:
             self._tokenise_missing(store)
+            # Read before the corpus: an import that lands in between then makes the saved engine
+            # disagree with it, and the next start rebuilds rather than trusting stale tokens.
+            signature = store.corpus_signature(store.count_documents())
             pks, tokens, dupes = store.corpus()
             if not pks:
                 raise ReviewError("The project has no documents yet: add some with `review import FOLDER`.")
@@ -155,7 +159,7 @@ class ReviewSession:
             elif engine.n_docs < len(pks):
                 engine.extend_corpus(tokens[engine.n_docs :])
             if changed:
-                self._save_engine(store, engine, len(pks))
+                self._save_engine(store, engine, signature)
         finally:
             if store is not self.store:
                 store.close()
@@ -165,6 +169,7 @@ class ReviewSession:
         self._dupes = np.asarray(dupes, dtype=bool)
         self._unique_total = None
         self._original = None
+        self._tally = _Tally()  # read the log again: new copies may map labels onto originals
         self.engine = engine
 
     def new_documents(self) -> int:
@@ -213,13 +218,17 @@ class ReviewSession:
             return None
         return engine
 
-    def _save_engine(self, store: Store, engine: Engine, n_docs: int) -> None:
+    def _save_engine(self, store: Store, engine: Engine, signature: str) -> None:
+        """Keep the engine for the next start: a cache, so a failure to write it only costs that start time."""
         path = self._engine_path()
         if path is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        engine.save(path)
-        store.set_setting(ENGINE_SIGNATURE, store.corpus_signature(n_docs))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            engine.save(path)
+            store.set_setting(ENGINE_SIGNATURE, signature)
+        except (OSError, ReviewError) as exc:
+            log.warning("could not save the engine to %s: %s", path, exc)
 
     # -- retraining ----------------------------------------------------------
 
@@ -284,6 +293,7 @@ class ReviewSession:
             self.store.release(self.reviewer, self._current.document.pk)
             self._current = None
         self.ranking = ranking
+        self._ranked_by = self.engine  # front ends never swap in a ranking from an engine `prepare` replaced
         if ranking.cold_start_reason is None:
             self.store.record_model(ranking.version, ranking.n_labels, ranking.strategy, ranking.fit_seconds)
         self._queue_version = ranking.version if ranking.cold_start_reason is None else None
@@ -613,6 +623,8 @@ class ReviewSession:
     def explain(self, pk: int, top: int = 10) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
         """Terms pushing a document's score up and down under the current model."""
         if self.engine is None or self.ranking is None or self.ranking.model is None or pk not in self._row:
+            return [], []
+        if self.engine is not self._ranked_by:  # documents were added since: its columns may differ
             return [], []
         return self.engine.explain(self.ranking, self._row[pk], top)
 

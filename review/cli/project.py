@@ -103,11 +103,13 @@ def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None, 
         click.echo(f"{report.labels_attached} label(s) attached from {' and '.join(report.label_sources)}{hint}.")
     _echo_problems(report.notes, report.skipped)
     nothing = report.added + report.updated + report.duplicates + report.labels_attached + report.unchanged == 0
-    if created and nothing:
+    # another command may have written to the new file meanwhile: remove it only while it holds nothing
+    removed = created and nothing and store.count_documents() == 0 and store.count_decisions() == 0
+    if removed:
         store.close()
         _remove_database(db_path)
     if sources and nothing:
-        raise click.ClickException("Nothing was imported" + (f" and {db_path} was not created." if created else "."))
+        raise click.ClickException("Nothing was imported" + (f" and {db_path} was not created." if removed else "."))
     if labels_file is not None and not report.labels_file_matched:
         raise click.ClickException(f"No row of {labels_file} named a document of the project with a known label: "
                                    "no label was attached from it (reasons above).")

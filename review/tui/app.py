@@ -46,6 +46,8 @@ IDLE_RETRAIN_SECONDS = 2.0
 """With decisions waiting for a retrain, retrain after this long without a keypress."""
 NEW_DOCUMENTS_CHECK_SECONDS = 15.0
 """How often the app looks for documents imported while it runs (a range query on the documents' keys)."""
+GROW_RETRY_SECONDS = 300.0
+"""After adding new documents failed, wait this long before trying again (it re-reads the whole corpus)."""
 
 
 def retrain_every(fit_seconds: float) -> int:
@@ -97,6 +99,8 @@ class ReviewApp(App[None]):
         self._retrain_wanted = False
         self._growing = False
         """True while `prepare` adds documents imported since the app started; retrains wait for it."""
+        self._grow_retry_at = 0.0
+        """After a failed attempt to add new documents, when to try again (time.monotonic)."""
         self._since_snapshot = 0
         self._idle_timer: Timer | None = None
         self._save_timer: Timer | None = None
@@ -138,7 +142,7 @@ class ReviewApp(App[None]):
         `prepare` runs again in its worker, never beside a retrain: a retrain's
         labels and the engine must cover the same documents.
         """
-        if self._growing or not self.session.ready or self._retrain_running():
+        if self._growing or not self.session.ready or self._retrain_running() or time.monotonic() < self._grow_retry_at:
             return
         added = self.session.new_documents()
         if not added:
@@ -249,8 +253,16 @@ class ReviewApp(App[None]):
         if state == WorkerState.ERROR:
             error = worker.error
             text = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
-            if worker.group == "prepare":
+            if worker.group == "prepare" and self._growing:
                 self._growing = False
+                self.status.loading = False
+                self._grow_retry_at = time.monotonic() + GROW_RETRY_SECONDS
+                self.notify(f"New documents could not be added to the model: {text}. The current model stays in "
+                            f"use; another try in {GROW_RETRY_SECONDS / 60:.0f} minutes.",
+                            title="Model", severity="error", timeout=10)
+                if self._retrain_wanted:
+                    self.request_retrain()
+            elif worker.group == "prepare":
                 self.status.loading = False
                 self.notify(f"The model could not load the corpus: {text}. Reviewing goes on in the saved order.",
                             title="Model", severity="error", timeout=10)

@@ -173,7 +173,8 @@ class SidePanel(Vertical):
             rec.append(recall.text)
             left = recall.left()
             if left is not None:  # two lines: the panel is about 26 columns wide
-                rec.append(f"\n≈ {left[0]:,} relevant left" + ("" if left[1] is None else f"\n  (up to {left[1]:,})"))
+                about, most = left
+                rec.append(f"\n≈ {about:,} relevant left" + ("" if most in (None, about) else f"\n  (up to {most:,})"))
             if recall.stop_text:
                 rec.append("\nStop suggested" if recall.stop_fired else "\n", style="bold")
                 rec.append(("\n" if recall.stop_fired else "") + clean_line(recall.stop_text))

@@ -173,6 +173,27 @@ def test_an_import_that_adds_nothing_leaves_no_new_project_file(tmp_path: Path) 
     _run("init", "--db", str(db))
     again = _run("import", "--db", str(db), str(empty), "-q")
     assert again.exit_code == 1 and again.output.rstrip().endswith("Error: Nothing was imported.")
+
+
+def test_a_new_file_another_import_wrote_to_meanwhile_is_kept(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import review.ingest
+    from review.ingest import ImportOutcome
+    from review.models import NewDocument
+
+    db = tmp_path / "p.db"
+    empty = tmp_path / "empty.csv"
+    empty.write_text("id,title,text\n", encoding="utf-8")
+
+    def racing_import(store: Store, *args: object, **kwargs: object) -> ImportOutcome:
+        other = Store.open(db)  # a second `review import` into the same new file, at the same moment
+        other.add_documents([NewDocument(doc_id="x1", title="X", text="kept", source="other")], other.begin_batch("x"))
+        other.close()
+        return ImportOutcome(batch_id=0)
+
+    monkeypatch.setattr(review.ingest, "import_sources", racing_import)
+    result = _run("import", "--db", str(db), str(empty), "-q")
+    assert result.exit_code == 1 and result.output.rstrip().endswith("Error: Nothing was imported.")
+    assert Store.open(db).document_by_id("x1") is not None
     assert db.exists()  # an existing project is kept
 
 

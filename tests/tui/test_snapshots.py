@@ -37,7 +37,7 @@ class TestReviewScreen:
                              monkeypatch) -> None:  # type: ignore[no-untyped-def]
         """The stop suggestion has fired: a notice above the text says "Stop suggested." with the rule's
         evidence (QBCB…), what it means and the way forward (press v for an elusion sample, or keep going); the side
-        panel shows "≥ 91 % (estimate 96 %)", "≈ 0 relevant left (up to 1)" (on two lines) and the rule; a toast repeats the
+        panel shows "≥ 91 % (estimate 96 %)", "≈ 0 relevant left" and the rule; a toast repeats the
         suggestion."""
         summary = RecallSummary("≥ 91 % (estimate 96 %)", 5, 0, "QBCB: 28 of 30 sample positives reached: "
                                 "recall ≥ 95 % with 95 % confidence", stop_fired=True, point=0.96, low=0.91)

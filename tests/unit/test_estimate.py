@@ -118,8 +118,8 @@ def test_status_shows_the_remaining_only_with_an_estimate() -> None:
             "goal": "find-all", "strategy": "relevance", "target_recall": 0.95, "confidence": 0.95}
     with_estimate = {**base, "recall": {"text": "≥ 80 % (estimate 90 %)", "found": 34, "point": 0.9, "low": 0.8,
                                         "est_remaining": 5}}
-    # 34 found: 34 x 0.1 / 0.9 = 3.8 left at the point, 34 x 0.2 / 0.8 = 8.5 at the lower end
-    assert "Recall         ≥ 80 % (estimate 90 %); ≈ 4 relevant left (up to 9)" in render_status(with_estimate)
+    # 34 found: 34 x 0.1 / 0.9 = 3.8 left at the point, 34 x 0.2 / 0.8 = 8.5 at the lower end (9 would be 79 %)
+    assert "Recall         ≥ 80 % (estimate 90 %); ≈ 4 relevant left (up to 8)" in render_status(with_estimate)
     waiting = {**base, "recall": {"text": "no estimate yet: 3 of 20 non-relevant documents served by the model",
                                   "est_remaining": None}}
     assert "Recall         no estimate yet: 3 of 20 non-relevant documents served by the model\n" in render_status(waiting) + "\n"
@@ -130,6 +130,8 @@ def test_left_text_follows_the_figures_shown() -> None:
     from review.estimate import left_text
 
     assert left_text(1200, 0.6, 0.5) == "≈ 800 relevant left (up to 1,200)"
-    assert left_text(5, 1.0, 0.91) == "≈ 0 relevant left (up to 1)"  # 5 x 0.09 / 0.91 = 0.49, rounded up
+    assert left_text(5, 1.0, 0.91) == "≈ 0 relevant left"  # 5 x 0.09 / 0.91 = 0.49: not one more
+    # 3.6 left at the point rounds to 4, but the lower end allows 3.9: the count stays within the bound
+    assert left_text(10, 10 / 13.6, 10 / 13.9) == "≈ 3 relevant left"
     assert left_text(10, 0.5, 0.0) == "≈ 10 relevant left"  # a lower end of 0 bounds nothing
     assert left_text(10, None, None) is None

@@ -251,9 +251,72 @@ def test_imported_labels_count_as_found_but_not_as_a_reading_order(filled_store:
 
 
 def test_a_label_on_a_copy_counts_once(store: Store) -> None:
+    from review.estimate import reviewed_order
+
     docs = tiny_docs(4)
     copy = NewDocument(doc_id="copy", title=docs[1].title, text=docs[1].text, source="test", metadata={"y": 0})
     store.add_documents([*docs, copy], store.begin_batch("test"))
     store.attach_labels([("d001", "not relevant"), ("copy", "not relevant")])
     progress = ReviewSession(store, "ann").progress()
     assert (progress.reviewed, progress.total, progress.not_relevant) == (1, 4, 1)
+    store.attach_labels([("d002", "relevant"), ("copy2", "relevant")])  # copy2 is not a document: skipped
+    twin = NewDocument(doc_id="twin", title=docs[3].title, text=docs[3].text, source="test")
+    store.add_documents([twin], store.begin_batch("more"))
+    store.attach_labels([("twin", "relevant")])  # only the copy of d003 is labelled
+    order = reviewed_order(store)
+    d = {doc_id: store.document_by_id(doc_id).pk for doc_id in ("d001", "d002", "d003")}
+    assert dict(zip(order.outside_pks, order.outside_labels)) == {d["d001"]: 0, d["d002"]: 1, d["d003"]: 1}
+
+
+def test_a_labelled_copy_imported_mid_review_counts_once_after_the_reload(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    session.prepare()
+    _review(session, 4)
+    first = session.progress()
+    labelled = next(pk for pk, label in filled_store.current_labels().items() if label == "relevant")
+    doc = filled_store.document(labelled)
+    filled_store.add_documents([NewDocument(doc_id="copy", title=doc.title, text=doc.text, source="later")],
+                               filled_store.begin_batch("later"))
+    filled_store.attach_labels([("copy", "relevant")])
+    session.progress()  # the panel refreshes before the screen has reloaded the corpus
+    session.prepare()
+    after = session.progress()
+    assert (after.reviewed, after.relevant, after.total) == (first.reviewed, first.relevant, first.total)
+    assert after.gain_curve == ReviewSession(filled_store, "bob").progress().gain_curve
+
+
+def test_explanations_wait_for_a_ranking_from_the_reloaded_engine(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    session.prepare()
+    _review(session, 8)
+    pk = session.current().document.pk
+    assert session.explain(pk) != ([], [])
+    filled_store.add_documents(tiny_docs(22)[20:], filled_store.begin_batch("later"))
+    session.prepare()  # a new engine; the ranking on screen came from the old one
+    assert session.explain(pk) == ([], [])
+    session.retrain()
+    assert session.explain(pk) != ([], [])
+
+
+def test_an_engine_saved_while_a_document_changed_is_not_trusted(filled_store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    session = ReviewSession(filled_store, "ann")
+    session.prepare()
+    filled_store.add_documents(tiny_docs(21)[20:], filled_store.begin_batch("later"))
+    other = Store.open(filled_store.path)
+    read = Store.corpus
+
+    def corpus_then_reimport(self: Store, after_pk: int = 0):  # type: ignore[no-untyped-def]
+        out = read(self, after_pk)  # an import's next chunk lands while `prepare` works on what it read
+        d = tiny_docs(2)[1]
+        other.add_documents([NewDocument(doc_id="d001", title=d.title, text="zebra giraffe okapi", source="test")],
+                            other.begin_batch("again"))
+        return out
+
+    monkeypatch.setattr(Store, "corpus", corpus_then_reimport)
+    session.prepare()
+    monkeypatch.setattr(Store, "corpus", read)
+    fresh = ReviewSession(Store.open(filled_store.path), "bob")
+    fresh.prepare()  # must not load the engine saved from the stale read
+    vectorizer = fresh.engine._vectorizer
+    row = fresh._row[filled_store.document_by_id("d001").pk]
+    assert "zebra" in {vectorizer.terms_[c] for c in vectorizer.matrix_[row].indices}
