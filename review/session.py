@@ -298,7 +298,8 @@ class ReviewSession:
             self.store.record_model(ranking.version, ranking.n_labels, ranking.strategy, ranking.fit_seconds)
         self._queue_version = ranking.version if ranking.cold_start_reason is None else None
         self._queue_reason = ranking.cold_start_reason or f"{ranking.strategy} ranking, model v{ranking.version}"
-        self._set_queue(order, meta)
+        # a random order's placeholder scores rank nothing: decisions made from it record no score or rank
+        self._set_queue(order, meta if ranking.cold_start_reason is None else {})
         if ranking.cold_start_reason is not None:
             self._front_load_seed_query()
         self._unsaved_ranking = (ranking, order)

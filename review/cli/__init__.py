@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -38,6 +39,8 @@ def friendly_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except ReviewError as exc:
             raise click.ClickException(exc.message) from None
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             raise click.ClickException(f"{where}{exc.strerror or exc}") from None
@@ -47,6 +50,16 @@ def friendly_errors(fn: F) -> F:
             raise click.ClickException("Interrupted. Everything committed so far is kept; run the command again to go on.") from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader of our output went away (`review export | head`): stop without a word, as cat does.
+
+    Standard output is pointed at /dev/null first, so that Python's flush at exit does not fail again.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(1)
 
 
 def open_store(db_path: Path, create: bool = False) -> Store:

@@ -248,3 +248,21 @@ def test_validate_says_a_size_without_new_shows_the_finished_result(filled_store
     assert fresh.exit_code == 0
     assert "--size 100000 is more than the 15 unreviewed documents: the sample is all of them." in fresh.output
     assert "Drew an elusion sample of 15 of 15" in fresh.output
+
+
+def test_export_into_a_pipe_closed_early_stops_quietly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import tiny_docs
+
+    db = tmp_path / "big.db"
+    store = Store.open(db)
+    store.add_documents(tiny_docs(3000), store.begin_batch("test"))  # far more than a pipe's buffer
+    store.close()
+    process = subprocess.Popen([sys.executable, "-m", "review", "export", "--all", "--db", str(db)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stdout.readline().startswith(b"id,")
+    process.stdout.close()  # `| head -1`
+    _, err = process.communicate(timeout=60)
+    assert err.decode() == ""

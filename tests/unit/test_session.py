@@ -28,7 +28,10 @@ def test_cold_start_then_model_ranks_relevant_first(filled_store: Store) -> None
     assert session.current().reason.startswith("random order")
     session.prepare()
     assert session.retrain().cold_start_reason is not None
-    _review(session, 8)
+    assert (session.current().rank, session.current().score) == (None, None)
+    cold = session.not_relevant() if not _truth(session) else session.relevant()
+    assert (cold.rank, cold.score, cold.model_version) == (None, None, None)  # a random order ranks nothing
+    _review(session, 7)
     assert session.ranking.cold_start_reason is None
     item = session.current()
     assert item.rank == 1 and item.model_version == session.ranking.version
