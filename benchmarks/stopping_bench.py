@@ -217,9 +217,9 @@ def estimate_summary(results: dict[str, list[dict]], target: float) -> str:
              "| collection | points | Quant: median point − true | mean abs error | point > true + 0.10 | true below its lower end | "
              "inside its interval | counting process: median point − true | mean abs error | point > true + 0.10 | "
              "true below its lower end | inside its interval | share of points it fitted | shown: median point − true | mean abs error | point > true + 0.10 | "
-             "true below the lower end | true remaining ≤ estimated | Quant's point moves > 0.10 between two points | "
-             "shown point moves > 0.10 |",
-             "|---|" + "---:|" * 19]
+             "true below the lower end | median true − lower end | true remaining ≤ estimated | "
+             "Quant's point moves > 0.10 between two points | shown point moves > 0.10 |",
+             "|---|" + "---:|" * 20]
     groups = {**{name: rs for name, rs in results.items()}, "all": [r for rs in results.values() for r in rs]}
     for name, rs in groups.items():
         runs = [[e for e in r.get("estimates", []) if len(e) == 11] for r in rs if r["target"] == target]
@@ -237,7 +237,7 @@ def estimate_summary(results: dict[str, list[dict]], target: float) -> str:
                      f"{np.mean(point > true + 0.1):.3f} | "
                      f"{np.mean(true < low):.3f} | {np.mean((low <= true) & (true <= high)):.3f} | {counting} | "
                      f"{np.median(shown - true):+.3f} | {np.mean(abs(shown - true)):.3f} | {np.mean(shown > true + 0.1):.3f} | "
-                     f"{np.mean(true < shown_low):.3f} | "
+                     f"{np.mean(true < shown_low):.3f} | {np.median(true - shown_low):.3f} | "
                      f"{np.mean(left <= est):.3f} | {np.mean(moves[:, 0] > 0.1):.3f} | {np.mean(moves[:, 1] > 0.1):.3f} |")
     return "\n".join(lines)
 

@@ -89,7 +89,7 @@ RATE_MIN_REVIEWED = 50
 """... and for this many documents read: a rate fitted on a few dozen says little about
 thousands more. It is no cure for an early burst: five relevant documents among the first
 six, then only non-relevant ones, fit a rate that says nothing is left in 20,000 at any
-length (the lower end shown stays Quant's). The `ipp` rule waits longer, for
+length (the lower end shown is then Quant's, the lower one). The `ipp` rule waits longer, for
 recall.KNEE_MIN_REVIEWED (150) documents, as the knee rule does. On the bench, waiting for
 150 before blending the point shown (in an earlier, hard-switch blend) would have raised its
 mean error on ADHD from 0.26 to 0.39 (benchmarks/README-stopping.md)."""
@@ -123,8 +123,8 @@ class RecallEstimate:
     def text(self) -> str:
         """E.g. "≥ 84 % (estimate 91 %)": the lower end (rounded down), then the point.
 
-        On the bench collections (benchmarks/README-stopping.md) true recall fell
-        below the lower end (Quant's) at 0.3 % of checkpoints; the point
+        On the low-prevalence bench collections (benchmarks/README-stopping.md) true
+        recall fell below the lower end at 0.3 % of checkpoints; the point
         (`StoppingMonitor.estimate`) ran a median 29 points low (21 at one retrain
         per decision). So the bound leads.
         """
@@ -554,7 +554,12 @@ class StoppingMonitor:
     def estimate(self, z: float | None = None) -> RecallEstimate | None:
         """The recall estimate on screen; None before a model.
 
-        low: the lower end of Quant's normal interval at the monitor's confidence.
+        low: the lower end of Quant's normal interval at the monitor's confidence,
+        or the counting process's one-sided lower bound where that is lower and
+        its fit informative. On the two balanced sentiment collections true recall
+        fell below Quant's end at 3.0 % of checkpoints and below the lower of the
+        two at none; on the low-prevalence bench both gave 0.3 %, the bound 0.4
+        points lower (benchmarks/README-stopping.md, session 7).
         point: (1 - w) x Quant's point + w x the counting process's
         (review.rate; raised to Quant's lower end if below it), w = half the
         fit's `weight`: 0 while the fit is missing or says nothing, up to an
@@ -581,6 +586,7 @@ class StoppingMonitor:
             w = rate_est.weight / 2  # an equal-weight mean while the fit pins the count left down
             point = (1 - w) * point + w * max(rate_est.point, low)
             high = max(high, rate_est.high)
+            low = min(low, rate_est.low)
         return RecallEstimate(point, low, max(high, point), self._found(), remaining)
 
     def stops_json(self, gold: np.ndarray) -> dict[str, dict[str, object]]:

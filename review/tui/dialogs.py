@@ -23,8 +23,9 @@ EXTRA_HELP = (
 RECALL_HELP = Text.assemble(
     ("Recall panel\n", "bold"),
     "\"≥ 80 % (estimate 90 %)\": the share of the relevant documents found so far. The first figure is a "
-    "lower bound from the model's calibrated scores (true recall fell below it at 0.3 % of checkpoints in "
-    "simulations); the estimate beside it also weighs how fast relevant documents still turn up. "
+    "lower bound, from the model's calibrated scores or from how fast relevant documents still turn up, "
+    "whichever is lower (true recall fell below it at 0.3 % of checkpoints in simulations); the estimate "
+    "beside it blends the two. "
     "\"≈ 4 relevant left (up to 9)\" is the same two figures as counts.\n",
     "Stop suggested: the knee (relevant documents now come far less often than before a bend in the "
     "curve, then 40 % more read) or the ranked-tail test (the last documents read held too few relevant "

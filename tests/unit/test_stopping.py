@@ -265,7 +265,7 @@ class TestCountingProcess:
         stop = m.stops["ipp"]
         assert stop.at >= 1800 and gold[: stop.at].sum() >= 0.95 * gold.sum()
 
-    def test_estimate_blends_the_two_points_and_keeps_quants_lower_end(self) -> None:
+    def test_estimate_blends_the_two_points_and_takes_the_lower_of_the_lower_ends(self) -> None:
         from review import rate
         from review.stopping import recall_interval
 
@@ -281,7 +281,7 @@ class TestCountingProcess:
         assert 0 < counting.weight <= 1 and counting.point >= quant_low
         w = counting.weight / 2
         assert est.point == pytest.approx((1 - w) * h["point"] + w * counting.point)
-        assert est.low == pytest.approx(quant_low)
+        assert est.low == pytest.approx(min(quant_low, counting.low))
         assert est.low <= est.point <= est.high
         assert est.est_remaining == pytest.approx(h["remaining"])
         assert (h["shown_point"], h["shown_low"]) == pytest.approx((est.point, est.low))
@@ -297,7 +297,11 @@ class TestCountingProcess:
         doubtful = type(counting)(counting.found, 10_000.0, 9_900, 10_100, 0.01)  # pinned down, says ~0.4 %
         assert doubtful.informative and doubtful.point < low
         w = doubtful.weight / 2
-        assert m._shown(point, sigma, remaining, doubtful).point == pytest.approx((1 - w) * point + w * low)
+        shown = m._shown(point, sigma, remaining, doubtful)
+        assert shown.point == pytest.approx((1 - w) * point + w * low)
+        assert shown.low == pytest.approx(doubtful.low) and shown.low < low  # its bound is the lower one
+        growing = type(counting)(counting.found, 10_000.0, 9_900, 10_100, -0.01)  # says nothing: weight 0
+        assert m._shown(point, sigma, remaining, growing).low == pytest.approx(low)
 
     def test_the_weight_falls_with_the_spread(self) -> None:
         from review import rate
