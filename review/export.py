@@ -31,7 +31,9 @@ def decision_rows(store: Store, include_undecided: bool = False) -> Iterator[dic
     (`estimate.predictions_from_store`: the k best-scored are predicted
     relevant, k = the estimated relevant remaining); before that both are empty.
     A skipped document is still unread: with a prediction, its score, rank and
-    model version are the latest model's, not those it was served with.
+    model version are the latest model's, not those it was served with. A
+    document labelled without a model serving it (the random start, a search
+    hit, a labels file) has none.
     """
     labels = store.config().labels
     latest = store.latest_entries()
@@ -56,6 +58,8 @@ def decision_rows(store: Store, include_undecided: bool = False) -> Iterator[dic
             )
             if entry.score is not None:
                 row.update(score=f"{entry.score:.6f}", rank=entry.rank or "", model_version=entry.model_version or "")
+            elif entry.label != SKIPPED:  # read without a model serving it (random start, search, a file):
+                row.update(score="", rank="", model_version="")  # a later model's score would look like its own
         elif entry is not None and (entry.note or entry.tags):
             row.update(note=entry.note, tags=";".join(entry.tags))
         elif not include_undecided:

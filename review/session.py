@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -126,6 +126,7 @@ class ReviewSession:
         self._unique_total: int | None = None
         self._original: dict[int, int] | None = None
         self._ranked_by: Engine | None = None
+        self._loaded_only = False
         self._tally = _Tally()
         self._tracker = RecallTracker(self.config.target_recall, self.config.confidence)
         self._load_saved_queue()
@@ -170,6 +171,7 @@ class ReviewSession:
         self._unique_total = None
         self._original = None
         self._tally = _Tally()  # read the log again: new copies may map labels onto originals
+        self._loaded_only = False
         self.engine = engine
 
     def new_documents(self) -> int:
@@ -298,10 +300,7 @@ class ReviewSession:
             self.store.record_model(ranking.version, ranking.n_labels, ranking.strategy, ranking.fit_seconds)
         self._queue_version = ranking.version if ranking.cold_start_reason is None else None
         self._queue_reason = ranking.cold_start_reason or f"{ranking.strategy} ranking, model v{ranking.version}"
-        # a random order's placeholder scores rank nothing: decisions made from it record no score or rank
-        self._set_queue(order, meta if ranking.cold_start_reason is None else {})
-        if ranking.cold_start_reason is not None:
-            self._front_load_seed_query()
+        self._queue_from(ranking, order, meta)
         self._unsaved_ranking = (ranking, order)
 
     def save_ranking(self) -> bool:
@@ -419,8 +418,15 @@ class ReviewSession:
             self.store.release(self.reviewer, self._current.document.pk)
             self._current = None  # a random sample document: the ranked order decides what comes next
         if self.ranking is not None:
-            self._set_queue(*self.queue_for(self.ranking))
+            self._queue_from(self.ranking, *self.queue_for(self.ranking))
         return len(released)
+
+    def _queue_from(self, ranking: Ranking, order: list[int], meta: dict[int, tuple[int, float]]) -> None:
+        """The queue for `ranking`; a random order's placeholder scores rank nothing, so decisions
+        made from it record no score or rank, and search hits for the seed query come first."""
+        self._set_queue(order, meta if ranking.cold_start_reason is None else {})
+        if ranking.cold_start_reason is not None:
+            self._front_load_seed_query()
 
     def validation(self) -> validation.Validation | None:
         """The latest elusion sample's progress and, once labelled, its recall bound."""
@@ -578,11 +584,12 @@ class ReviewSession:
         """Counts and the gain curve, read incrementally from the append-only log."""
         tally = self._tally
         positive, negative = self.config.labels.positive, self.config.labels.negative
-        if self._original is None:
-            self._original = self.store.duplicate_map()
+        original = self._original  # a local: `prepare` resets it from its worker thread
+        if original is None:
+            original = self._original = self.store.duplicate_map()
         for entry in self.store.iter_log(after_id=tally.last_id):
             # a labels file can label any copy: count it once, as its original (the total has no copies)
-            tally.add(self._original.get(entry.doc_pk, entry.doc_pk), entry.label, positive, negative)
+            tally.add(original.get(entry.doc_pk, entry.doc_pk), entry.label, positive, negative)
             tally.last_id = entry.id
         counts = tally.counts
         return Progress(
@@ -602,18 +609,30 @@ class ReviewSession:
         """
         if self.ranking is None or self.ranking.cold_start_reason is not None:
             return None
-        if len(self.ranking.scores) != len(self._pks) or self.new_documents():
-            return None  # documents were imported since it ranked: an estimate would leave them out
+        if len(self.ranking.scores) != len(self._pks):
+            return None  # documents were added since it ranked
+        new = self.new_documents()
+        if new and not self._loaded_only:
+            return None  # an estimate would leave out what was imported; the front end is adding it
         keep = np.flatnonzero(~self._dupes)
         index = {int(self._pks[r]): i for i, r in enumerate(keep)}
         order = reviewed_order(self.store)
         picked = [i for i, pk in enumerate(order.pks) if pk in index]
         sampled = [(index[pk], y) for pk, y in zip(order.outside_pks, order.outside_labels) if pk in index]
-        return self._tracker.update(
+        summary = self._tracker.update(
             [index[order.pks[i]] for i in picked], [order.labels[i] for i in picked],
             [order.served[i] for i in picked], self.ranking.scores[keep],
             [r for r, _ in sampled], [y for _, y in sampled],
         )
+        if summary is not None and summary.est_remaining is not None and new:
+            summary = replace(summary, text=f"{summary.text} of the documents loaded; {new:,} imported since "
+                                            "are not in it")
+        return summary
+
+    def estimate_loaded_documents_only(self) -> None:
+        """Go on estimating over the documents loaded, though some were imported since
+        (adding them failed); the estimate says so. Until the next `prepare`."""
+        self._loaded_only = True
 
     def set_terms(self, include: list[str], exclude: list[str]) -> None:
         """Save the project's highlight terms (signs of relevance / of non-relevance)."""

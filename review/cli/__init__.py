@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import select
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -39,8 +40,10 @@ def friendly_errors(fn: F) -> F:
             return fn(*args, **kwargs)
         except ReviewError as exc:
             raise click.ClickException(exc.message) from None
-        except BrokenPipeError:
-            _quiet_broken_pipe()
+        except BrokenPipeError as exc:
+            if _stdout_gone():
+                _quiet_broken_pipe()
+            raise click.ClickException(f"{exc.strerror or exc}") from None
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             raise click.ClickException(f"{where}{exc.strerror or exc}") from None
@@ -50,6 +53,19 @@ def friendly_errors(fn: F) -> F:
             raise click.ClickException("Interrupted. Everything committed so far is kept; run the command again to go on.") from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _stdout_gone() -> bool:
+    """Whether the reader of standard output has gone away (a pipe whose other end closed).
+
+    Other broken pipes (a worker process, a file) are errors to report.
+    """
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), or stdout is not a file
+        return False
 
 
 def _quiet_broken_pipe() -> None:

@@ -107,7 +107,7 @@ def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None, 
     removed = created and nothing and store.count_documents() == 0 and store.count_decisions() == 0
     if removed:
         store.close()
-        _remove_database(db_path)
+        removed = _remove_unused_database(db_path)
     if sources and nothing:
         raise click.ClickException("Nothing was imported" + (f" and {db_path} was not created." if removed else "."))
     if labels_file is not None and not report.labels_file_matched:
@@ -127,10 +127,15 @@ def _echo_problems(notes: tuple[tuple[str, str], ...], skipped: tuple[tuple[str,
         click.echo(f"  … and {len(skipped) - 50} more (see `review status`).", err=True)
 
 
-def _remove_database(db_path: Path) -> None:
-    """Delete a project database this command created (and SQLite's side files)."""
+def _remove_unused_database(db_path: Path) -> bool:
+    """Delete a project database this command created (and SQLite's side files), unless another
+    connection still has it open: SQLite removes the -wal file when the last one closes, and a
+    second `review import` into the same new file may not have committed yet. True if deleted."""
+    if db_path.with_name(db_path.name + "-wal").exists():
+        return False
     for suffix in ("", "-wal", "-shm", "-journal"):
         db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+    return True
 
 
 @click.command()

@@ -257,6 +257,9 @@ class ReviewApp(App[None]):
                 self._growing = False
                 self.status.loading = False
                 self._grow_retry_at = time.monotonic() + GROW_RETRY_SECONDS
+                self.session.estimate_loaded_documents_only()
+                self._show_status()
+                self.review_screen.schedule_panel(recall=True)
                 self.notify(f"New documents could not be added to the model: {text}. The current model stays in "
                             f"use; another try in {GROW_RETRY_SECONDS / 60:.0f} minutes.",
                             title="Model", severity="error", timeout=10)
@@ -264,6 +267,7 @@ class ReviewApp(App[None]):
                     self.request_retrain()
             elif worker.group == "prepare":
                 self.status.loading = False
+                self._show_status()
                 self.notify(f"The model could not load the corpus: {text}. Reviewing goes on in the saved order.",
                             title="Model", severity="error", timeout=10)
             else:

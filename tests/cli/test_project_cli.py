@@ -173,6 +173,7 @@ def test_an_import_that_adds_nothing_leaves_no_new_project_file(tmp_path: Path) 
     _run("init", "--db", str(db))
     again = _run("import", "--db", str(db), str(empty), "-q")
     assert again.exit_code == 1 and again.output.rstrip().endswith("Error: Nothing was imported.")
+    assert db.exists()  # an existing project is kept
 
 
 def test_a_new_file_another_import_wrote_to_meanwhile_is_kept(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -194,7 +195,41 @@ def test_a_new_file_another_import_wrote_to_meanwhile_is_kept(tmp_path: Path, mo
     result = _run("import", "--db", str(db), str(empty), "-q")
     assert result.exit_code == 1 and result.output.rstrip().endswith("Error: Nothing was imported.")
     assert Store.open(db).document_by_id("x1") is not None
-    assert db.exists()  # an existing project is kept
+
+
+def test_a_new_file_another_import_still_has_open_is_kept(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import review.ingest
+    from review.ingest import ImportOutcome
+    from review.models import NewDocument
+
+    db = tmp_path / "p.db"
+    empty = tmp_path / "empty.csv"
+    empty.write_text("id,title,text\n", encoding="utf-8")
+    others: list[Store] = []
+
+    def racing_import(store: Store, *args: object, **kwargs: object) -> ImportOutcome:
+        others.append(Store.open(db))  # a second import has the new file open, nothing committed yet
+        return ImportOutcome(batch_id=0)
+
+    monkeypatch.setattr(review.ingest, "import_sources", racing_import)
+    result = _run("import", "--db", str(db), str(empty), "-q")
+    assert result.exit_code == 1 and result.output.rstrip().endswith("Error: Nothing was imported.")
+    other = others[0]
+    other.add_documents([NewDocument(doc_id="x1", title="X", text="kept", source="other")], other.begin_batch("x"))
+    other.close()
+    assert Store.open(db).document_by_id("x1") is not None  # its commit went into the file, not a deleted one
+
+
+def test_a_broken_pipe_that_is_not_standard_output_is_reported(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import review.ingest
+
+    def worker_died(*args: object, **kwargs: object) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    (tmp_path / "a.txt").write_text("a memo", encoding="utf-8")
+    monkeypatch.setattr(review.ingest, "import_sources", worker_died)
+    result = _run("import", "--db", str(tmp_path / "p.db"), str(tmp_path / "a.txt"), "-q")
+    assert result.exit_code == 1 and "Error: Broken pipe" in result.output
 
 
 def test_labels_from_a_record_column_are_announced_and_can_be_refused(tmp_path: Path) -> None:

@@ -72,7 +72,20 @@ async def test_adding_new_documents_that_fails_is_said_once_and_tried_again_late
         failures = [n for n in app._notifications if "could not be added" in str(n.message)]
         assert len(failures) == 1 and "current model stays in use" in str(failures[0].message)
         assert not any("could not load the corpus" in str(n.message) for n in app._notifications)
+        model = str(app.review_screen.query_one("#panel-model", Static).content)
+        assert "loading" not in model
         await label_one_of_each(app, pilot)  # reviewing and retraining go on with the old corpus
         await settle(app, pilot)
         assert len(unique(messages, RankerRetrained)) > retrains
         assert session.engine.n_docs == 20
+        await pilot.pause(PANEL_DELAY + 0.2)
+        recall = str(app.review_screen.query_one("#panel-recall", Static).content)
+        assert "no estimate yet" in recall or "2 imported since are not in it" in recall
+        tries: list[int] = []
+        monkeypatch.setattr(session, "prepare", lambda *a, **k: tries.append(1))
+        app.check_new_documents()  # still within the wait: no new try
+        assert tries == []
+        app._grow_retry_at = 0.0  # the wait is over
+        app.check_new_documents()
+        await settle(app, pilot)
+        assert tries == [1]

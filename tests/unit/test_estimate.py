@@ -58,7 +58,7 @@ def test_tracker_estimates_recall_with_an_interval() -> None:
 
 def test_status_and_session_show_the_same_estimate(tmp_path: Path) -> None:
     db = build_demo_project(tmp_path)
-    info = scripted_review(db, tmp_path / "corpus" / "labels.csv", decisions=30)
+    info = scripted_review(db, tmp_path / "corpus" / "labels.csv", decisions=60)
     assert "recall" in info and "stop" in info
     with (tmp_path / "corpus" / "labels.csv").open() as fh:
         relevant = sum(row["label"] == "1" for row in csv.DictReader(fh))
@@ -69,7 +69,7 @@ def test_status_and_session_show_the_same_estimate(tmp_path: Path) -> None:
     session.retrain()
     live = session.recall_summary()
     again = summary_from_store(store)
-    assert live is not None and again is not None
+    assert live is not None and again is not None and live.est_remaining is not None
     assert live.found == again.found == info["recall"]["found"]
     assert live.point == again.point
 
@@ -78,6 +78,11 @@ def test_status_and_session_show_the_same_estimate(tmp_path: Path) -> None:
 
     store.add_documents([NewDocument(doc_id=f"late{i}", title="Late", text=f"a late memo {i}", source="later")
                          for i in range(3)], store.begin_batch("later"))
+    assert session.recall_summary() is None  # the screen is adding them
+    session.estimate_loaded_documents_only()  # adding them failed: estimate what is loaded, and say so
+    partial = session.recall_summary()
+    assert partial is not None and partial.point == live.point
+    assert partial.text == f"{live.text} of the documents loaded; 3 imported since are not in it"
     stale = summary_from_store(store)
     assert stale is not None and stale.est_remaining is None and stale.found == live.found
     assert stale.text == "no estimate yet: 3 document(s) imported since the last model (the review screen scores them)"

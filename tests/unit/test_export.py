@@ -45,6 +45,8 @@ def test_export_decided_only_then_all_with_predictions(filled_store: Store) -> N
     rows = _rows(s)
     assert [(r["id"], r["label"]) for r in rows] == [("d000", "relevant"), ("d001", "not relevant")]
     assert rows[0]["tags"] == "a;b" and rows[0]["score"] == "0.750000" and rows[0]["model_version"] == "2"
+    # read without a model serving it: no score, though model 2 has since scored it 0.1
+    assert (rows[1]["score"], rows[1]["rank"], rows[1]["model_version"]) == ("", "", "")
     everything = _rows(s, include_undecided=True)
     assert len(everything) == 20
     undecided = {r["id"]: r for r in everything if not r["label"]}

@@ -122,3 +122,16 @@ def test_cancel_makes_the_previous_finished_sample_the_latest_again(filled_store
     validation.start(filled_store, size=3, random_state=1)
     validation.cancel(filled_store)
     assert validation.state(filled_store) == done
+
+
+def test_cancelling_a_sample_in_the_random_start_records_no_placeholder_scores(filled_store: Store) -> None:
+    session = ReviewSession(filled_store, "ann")
+    session.prepare()
+    filled_store.attach_labels([("d000", "relevant")])  # relevant only: the order stays random
+    assert session.retrain().cold_start_reason is not None
+    session.start_validation(size=3)
+    session.cancel_validation()
+    item = session.current()
+    assert (item.rank, item.score) == (None, None)
+    decision = session.skip()
+    assert (decision.rank, decision.score) == (None, None)
