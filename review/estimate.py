@@ -198,7 +198,12 @@ def _tracked(store: Store) -> tuple[RecallTracker, RecallSummary | None, list[in
     config = store.config()
     tracker = RecallTracker(config.target_recall, config.confidence)
     if not saved:
-        return tracker, None, [], np.empty(0), []
+        if store.latest_model() is None:
+            return tracker, None, [], np.empty(0), []
+        order = reviewed_order(store)  # a review screen has trained, but not yet written a ranking's scores
+        text = "no estimate yet: the open review screen writes its ranking when the reviewer pauses or quits"
+        summary = RecallSummary(text, sum(order.labels) + sum(order.outside_labels), None, None)
+        return tracker, summary, [], np.empty(0), []
     dupes = store.duplicate_pks()
     pks = sorted(pk for pk in saved if pk not in dupes)
     row = {pk: i for i, pk in enumerate(pks)}

@@ -153,8 +153,8 @@ def import_sources(
     started = time.perf_counter()
     sources = [Path(s) for s in sources]
     config = store.config()
-    described = (", ".join(str(s.resolve()) for s in sources)
-                 + (f" (labels: {labels_file.resolve()})" if labels_file else "")).strip()
+    described = ", ".join([*(str(s.resolve()) for s in sources),
+                           *([f"labels {labels_file.resolve()}"] if labels_file else [])])
     run = _Run(
         store=store,
         batch_id=store.begin_batch(described),
@@ -482,7 +482,10 @@ def _attach_labels_file(run: _Run, labels_file: Path, sources: Sequence[Path]) -
         run.error(where, f"{len(bad)} unknown label value(s), e.g. for id {bad[0]!r}")
     if unknown:
         sample = ", ".join(repr(u) for u in unknown[:3])
-        run.error(where, f"{len(unknown)} id(s) match no document, e.g. {sample}")
+        if run.labels_file_matched:  # a labels file for more than this project holds: worth knowing, no error
+            run.notes.append((where, f"{len(unknown)} id(s) match no document, e.g. {sample}"))
+        else:
+            run.error(where, f"{len(unknown)} id(s) match no document, e.g. {sample}")
 
 
 def _attach(run: _Run, pairs: list[tuple[str, str]]) -> list[str]:

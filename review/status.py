@@ -47,7 +47,9 @@ def render_status(info: dict[str, Any]) -> str:
     model = info.get("model")
     lines.append(
         f"Model          v{model['version']} trained on {model['n_labels']} labels ({model['strategy']}), {model['created_at']}"
-        if model else "Model          none yet (needs one decision of each label)"
+        if model else "Model          none yet (" + (
+            "the review screen trains one: `review open`)" if info["relevant"] and info["not_relevant"]
+            else "needs one decision of each label)")
     )
     estimate = info.get("recall")
     if estimate:

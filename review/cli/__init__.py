@@ -27,7 +27,7 @@ def db_option(fn: F) -> F:
     """The `--db PATH` option every project command takes."""
     return click.option(
         "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
-        show_default=True, envvar="REVIEW_DB", help="The project database (one SQLite file).",
+        show_default=True, envvar="REVIEW_DB", show_envvar=True, help="The project database (one SQLite file).",
     )(fn)
 
 

@@ -28,13 +28,15 @@ from review.models import GOALS, STRATEGIES, LabelSet
 def init(db_path: Path, labels: str | None, goal: str | None, strategy: str | None,
          target_recall: float | None, confidence: float | None) -> None:
     """Create a project database, or change an existing project's settings (only those given)."""
-    store = open_store(db_path, create=True)
-    config = store.config()
-    if labels is not None:
+    new_labels = None
+    if labels is not None:  # checked before the file is created
         names = [n.strip() for n in labels.split(",")]
         if len(names) != 2:
             raise ConfigError("--labels takes exactly two names separated by a comma, e.g. positive,negative.")
         new_labels = LabelSet(names[0], names[1])
+    store = open_store(db_path, create=True)
+    config = store.config()
+    if new_labels is not None:
         if new_labels != config.labels and store.has_decisions():
             raise ConfigError("This project already has decisions; its labels cannot change.")
         config.labels = new_labels
@@ -111,8 +113,9 @@ def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None, 
     if sources and nothing:
         raise click.ClickException("Nothing was imported" + (f" and {db_path} was not created." if removed else "."))
     if labels_file is not None and not report.labels_file_matched:
-        raise click.ClickException(f"No row of {labels_file} named a document of the project with a known label: "
-                                   "no label was attached from it (reasons above).")
+        done = "The documents were imported, but no" if sources and not nothing else "No"
+        raise click.ClickException(f"{done} row of {labels_file} named a document of the project with a known "
+                                   "label: no label was attached from that file (reasons above).")
 
 
 def _echo_problems(notes: tuple[tuple[str, str], ...], skipped: tuple[tuple[str, str], ...]) -> None:

@@ -93,8 +93,9 @@ def simulate(data: Path, goal: str, strategy: str | None, seed: int, seeds_text:
              no_cache: bool) -> None:
     """Replay a review of DATA with its gold labels, using the review screen's engine.
 
-    DATA is a CSV or JSONL with id, title, text (or abstract) and label (or
-    label_included / included; 1 = relevant), or a project database: its
+    DATA is a CSV, TSV or JSONL with id, title, text (or abstract) and a label
+    column (label, label_included, included, relevant or final_included; 1/0
+    or yes/no, as `review import` reads them), or a project database: its
     decided documents, with the decisions as gold labels (undecided, skipped
     and duplicate documents are left out). The run goes on until every
     relevant document is found or --max-docs. With --json it prints one object

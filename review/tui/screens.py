@@ -358,6 +358,9 @@ class ReviewScreen(Screen[None]):
                 "by `review status`. The sample never trains the model. Press v again to abandon it.")
         if warning:
             body = f"{warning} (`review validate --size N` draws another size.)\n\n{body}"
+        if current is not None:  # a finished test exists
+            body = (f"{current.text()} A new sample is a second test of the same review: treat its bound with "
+                    f"care.\n\n{body}")
         self.app.push_screen(ConfirmModal(f"Draw an elusion sample of {size:,} now?", body),
                              lambda yes: self._start_validation(yes, size))
 

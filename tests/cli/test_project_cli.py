@@ -141,7 +141,7 @@ def test_labels_alone_again_is_not_an_error(tmp_path: Path) -> None:
     again = _run("import", "--db", db, "--labels", str(labels))
     assert again.exit_code == 0 and "0 label(s) attached" in again.output
     status = json.loads(_run("status", "--db", db, "--json").output)
-    assert status["last_import"]["source"] == f"(labels: {labels})"
+    assert status["last_import"]["source"] == f"labels {labels}"
 
 
 def test_utf16_files_from_notepad_and_excel_are_imported(tmp_path: Path) -> None:
@@ -263,6 +263,19 @@ def test_a_labels_file_that_attaches_nothing_is_an_error(tmp_path: Path) -> None
     fresh = tmp_path / "new.db"
     assert _run("import", "--db", str(fresh), "--labels", str(labels)).exit_code == 1
     assert not fresh.exists()
+    more = tmp_path / "more.csv"
+    more.write_text("id,title,abstract\np2,Two,Second\n", encoding="utf-8")
+    both = _run("import", str(more), "--db", db, "--labels", str(labels))
+    assert both.exit_code == 1  # the documents came in; the labels file did not match: say both
+    assert f"Error: The documents were imported, but no row of {labels} named a document" in both.output
+    assert json.loads(_run("status", "--db", db, "--json").output)["documents"] == 2
+
+
+def test_init_with_bad_labels_creates_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    result = _run("init", "--db", str(db), "--labels", "relevant")
+    assert result.exit_code == 1 and "--labels takes exactly two names" in result.output
+    assert not db.exists()
 
 
 def test_validate_says_a_size_without_new_shows_the_finished_result(filled_store: Store) -> None:

@@ -292,6 +292,23 @@ async def test_validate_draws_an_elusion_sample_after_confirmation_and_v_abandon
         assert shown_pk(app) == session.current().document.pk  # the screen follows
 
 
+async def test_a_second_elusion_sample_is_offered_with_a_caution(
+        make: Callable[..., ReviewApp], session: ReviewSession, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(validation, "plan", lambda store: (3, None))
+    session.relevant()
+    session.not_relevant()
+    session.start_validation(size=3)
+    while not session.validation().complete:
+        session.not_relevant()
+    app = make()
+    async with app.run_test() as pilot:
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal) and "of 3 now" in app.screen.title_text
+        assert app.screen.body.startswith("Elusion test:")  # the finished result first
+        assert "second test of the same review: treat its bound with care" in app.screen.body
+
+
 def test_history_calls_a_saved_note_a_note_and_a_relabel_an_edit(session: ReviewSession) -> None:
     from review.tui.browse import _note_only_edits
 

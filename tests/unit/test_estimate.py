@@ -140,3 +140,19 @@ def test_left_text_follows_the_figures_shown() -> None:
     assert left_text(10, 10 / 13.6, 10 / 13.9) == "≈ 3 relevant left"
     assert left_text(10, 0.5, 0.0) == "≈ 10 relevant left"  # a lower end of 0 bounds nothing
     assert left_text(10, None, None) is None
+
+
+def test_status_explains_a_missing_estimate_and_model(filled_store: Store) -> None:
+    from review.status import project_status, render_status
+
+    filled_store.attach_labels([("d000", "relevant"), ("d001", "not relevant")])  # a screening begun elsewhere
+    assert "Model          none yet (the review screen trains one: `review open`)" in render_status(
+        project_status(filled_store))
+    session = ReviewSession(filled_store, "ann")
+    session.prepare()
+    ranking = session.compute_ranking(session.training_snapshot())
+    session.swap_ranking(ranking, *session.queue_for(ranking))  # as the screen does; scores written later
+    shown = render_status(project_status(filled_store))
+    assert "Recall         no estimate yet: the open review screen writes its ranking when the reviewer pauses" in shown
+    session.save_ranking()
+    assert "the open review screen writes" not in render_status(project_status(filled_store))
