@@ -59,6 +59,8 @@ so P >= 0.5 is a sensible decision threshold, and no presumed negatives."""
 
 MIXED_HEAD = 5000
 """The mixed strategy interleaves within the first this many positions; the rest is by relevance."""
+COLD_START_STREAM = 0x5EED
+"""Second seed word of the random order served before a model exists (any fixed value)."""
 
 
 @dataclass(frozen=True)
@@ -231,7 +233,7 @@ class Engine:
         n_pos = int((labels == 1).sum())
         reason = _cold_start_reason(n_pos, labelled.size - n_pos)
         if reason is not None:
-            return Ranking(version, np.full(n, 0.5), rng.permutation(candidates), strategy,
+            return Ranking(version, np.full(n, 0.5), self._random_order(candidates, n), strategy,
                            int(labelled.size), time.perf_counter() - start, reason, None)
         settings = self._settings(strategy)
         presumed_weight = float(settings.pop("presumed_weight", 1.0))  # type: ignore[arg-type]
@@ -247,6 +249,20 @@ class Engine:
         order = self._order(strategy, scores, candidates, rng, X, train, y)
         return Ranking(version, scores, order, strategy, int(labelled.size),
                        time.perf_counter() - start, None, model)
+
+    def _random_order(self, candidates: np.ndarray, n: int) -> np.ndarray:
+        """`candidates` in one random order of the whole collection, the same at every call.
+
+        Reshuffling what is left at each cold-start retrain with the same seed
+        (the model version does not move until a model exists) made
+        near-identical permutations of a shrinking list: the reviewer walked
+        through the collection close to import order. A fixed random priority
+        per document keeps the order random as decided documents drop out, and
+        extending the corpus keeps the old documents' priorities (the same
+        stream, drawn further).
+        """
+        priority = np.random.default_rng([self.random_state or 0, COLD_START_STREAM]).random(n)
+        return candidates[np.argsort(priority[candidates], kind="stable")]
 
     def _settings(self, strategy: str) -> dict[str, object]:
         """Ranker parameters plus presumed_negatives for a strategy (explicit ranker_params win)."""

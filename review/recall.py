@@ -260,53 +260,65 @@ def ranked_tail_pvalue(gain: np.ndarray, n_docs: int, target: float, stride: int
     return float(np.where(k_tar > pool, 0.0, p).min())
 
 
-def clopper_pearson(k: int, n: int, alpha: float) -> tuple[float, float]:
-    """Two one-sided (1 - alpha) Clopper-Pearson bounds for a binomial proportion.
+ELUSION_MAX_SHARE = 0.5
+"""An elusion sample larger than this share of the unreviewed rest is not drawn by default: the
+review is not far enough along for one to certify the target (`review validate --size` still can)."""
 
-    Returns:
-        (lower, upper): each holds alone with confidence 1 - alpha.
+
+def relevant_left_upper(k: int, s: int, unreviewed: int, alpha: float) -> int:
+    """One-sided (1 - alpha) upper bound on the relevant documents among `unreviewed`, from k in a
+    random sample of s of them (drawn without replacement: the exact, hypergeometric bound).
+
+    The largest K with P(at most k relevant in the sample | K relevant in all) > alpha:
+    Clopper and Pearson's exact method, for a finite pool. A binomial bound on the
+    rate times `unreviewed` treats the pool as endless; this one knows that a
+    sample of every unreviewed document is a count (K = k), and it needs smaller
+    samples (393 instead of 598 to certify 95 % with 95 found and 1,000 unread).
     """
     _check_level("alpha", alpha)
-    if n <= 0:
-        return 0.0, 1.0
-    low = 0.0 if k <= 0 else float(stats.beta.ppf(alpha, k, n - k + 1))
-    high = 1.0 if k >= n else float(stats.beta.ppf(1 - alpha, k + 1, n - k))
-    return low, high
+    s = min(s, unreviewed)
+    if s <= 0:
+        return unreviewed
+    lo, hi = k, unreviewed - (s - k)  # the s - k non-relevant seen cannot be relevant
+    while lo < hi:  # P(X <= k) falls as K grows
+        mid = (lo + hi + 1) // 2
+        if stats.hypergeom.cdf(k, unreviewed, mid, s) > alpha:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def elusion_recall_bound(found: int, k: int, s: int, unreviewed: int, alpha: float) -> float:
     """Lower confidence bound on recall from an elusion sample.
 
-    bound = found / (found + UCB · unreviewed), with UCB the one-sided
-    (1 - alpha) Clopper-Pearson upper bound on the elusion rate from k relevant
-    in a random sample of s of the `unreviewed` documents. A one-time check:
+    bound = found / (found + K), with K the one-sided (1 - alpha) upper bound
+    on the relevant documents left among the `unreviewed` (`relevant_left_upper`),
+    from k relevant in a random sample of s of them. A one-time check:
     repeating it on fresh samples needs a smaller alpha each time.
     """
     if found <= 0:
         return 0.0
-    ucb = clopper_pearson(k, s, alpha)[1]
-    return found / (found + ucb * unreviewed)
+    return found / (found + relevant_left_upper(k, s, unreviewed, alpha))
 
 
 def elusion_sample_size(found: int, unreviewed: int, target: float, alpha: float, events: int = 0) -> int | None:
     """Smallest sample that certifies `target` if it holds at most `events` relevant.
 
     Returns:
-        The size, or None when even a sample of every unreviewed document
-        would not do (it is then capped by the caller).
+        The size (at most every unreviewed document), or None when even that
+        would not do: only with `events` relevant among them.
     """
     _check_level("target", target)
     if unreviewed <= 0:
         return 0
-    need = found * (1 - target) / (target * unreviewed)  # the UCB the bound needs
-    if need <= 0:
+    allowed = found * (1 - target) / target  # the most relevant left that still meets the target
+    if relevant_left_upper(events, unreviewed, unreviewed, alpha) > allowed:
         return None
-    lo, hi = events + 1, max(events + 1, unreviewed)
-    if clopper_pearson(events, hi, alpha)[1] > need:
-        return None
+    lo, hi = events + 1, unreviewed
     while lo < hi:  # the upper bound falls as s grows
         mid = (lo + hi) // 2
-        if clopper_pearson(events, mid, alpha)[1] <= need:
+        if relevant_left_upper(events, mid, unreviewed, alpha) <= allowed:
             hi = mid
         else:
             lo = mid + 1

@@ -15,8 +15,8 @@ label is already known). Samples must not train the ranker.
 With an `oracle` (a simulation), the monitor also runs the rules that need
 fresh random documents mid-review: `hypergeom` (switch to random sampling of
 the unreviewed rest once the Quant estimate reaches the target, then
-Callaghan & Müller-Hansen's test) and `elusion` (an elusion sample with a
-Clopper-Pearson bound, repeated on fresh samples at alpha/2, alpha/4, ...).
+Callaghan & Müller-Hansen's test) and `elusion` (an elusion sample with an
+exact hypergeometric bound, repeated on fresh samples at alpha/2, alpha/4, ...).
 
 The recall estimate on screen takes its lower end from Quant's interval
 (calibrated scores: true recall fell below it at 0.3 % of bench checkpoints,
@@ -342,7 +342,8 @@ class StoppingMonitor:
         if "knee" in self.rules and "knee" not in self.stops and s >= rc.KNEE_MIN_REVIEWED:
             k = rc.knee_test(gain)
             self.status["knee"] = (f"Knee: relevant documents came {k.rho:.1f}× as often before the bend "
-                                   f"as since, needs {k.threshold:.0f}×")
+                                   f"as since, needs {k.threshold:.0f}×" if k.rho >= 1 else
+                                   f"Knee: no bend in the gain curve yet (needs {k.threshold:.0f}×)")
             if k.stop:
                 self._fire("knee", s, None, f"Knee: after {s} documents ({k.found} relevant), relevant ones came "
                            f"{k.rho:.0f}× as often before the bend at document {k.knee} as since "
@@ -383,7 +384,7 @@ class StoppingMonitor:
         levels = {"chm": self.alpha, "chm-relaxed": min(CHM_RELAX_MAX, CHM_RELAX * self.alpha)}
         pending = {name: a for name, a in levels.items() if name in self.rules and name not in self.stops}
         stride = max(1, end // 100)
-        p = 1.0
+        p = None  # nothing new read: the status keeps the last p
         for s in range(max(start + 1, 2), end + 1):
             if not pending:
                 return
@@ -394,10 +395,11 @@ class StoppingMonitor:
                 if p < level:
                     label = "Ranked-tail test" if name == "chm" else "Ranked-tail test, relaxed"
                     self._fire(name, s, None, f"{label}: after {s} documents, the last ones read held too few "
-                               f"relevant for recall below {self.target:.0%} (p = {p:.3f} < {level:.2f}, taking "
-                               "them as a random sample of the rest)".replace("%", " %"))
+                               f"relevant for recall below {self.target:.0%} (p = {p:.3f} < {level:.2f}: "
+                               f"{1 - level:.0%} confidence, taking them as a random sample of the rest)"
+                               .replace("%", " %"))
                     del pending[name]
-        for name, level in pending.items():
+        for name, level in pending.items() if p is not None else ():
             self.status[name] = (f"Ranked-tail test: p = {p:.2f} for recall below {self.target:.0%}, "
                                  f"needs < {level:.2f}").replace("%", " %")
 
@@ -410,7 +412,11 @@ class StoppingMonitor:
         key = (hash(self._gain.tobytes()), outside_unread, self._found())
         if self._rate_cache is None or self._rate_cache[0] != key:
             labels = np.diff(self._gain, prepend=0)
-            est = rate.decay_estimate(labels, self.n_docs - outside_unread, self.alpha, found=key[2])
+            # The reading before the first relevant document is a random start, not the ranking whose
+            # falling rate the fit models: a long one (239 documents in an audit) made the rate look flat.
+            first = int(np.argmax(labels > 0))
+            est = rate.decay_estimate(labels[first:], self.n_docs - outside_unread - first, self.alpha,
+                                      found=key[2])
             self._rate_cache = (key, est)
         return self._rate_cache[1]
 
@@ -505,8 +511,8 @@ class StoppingMonitor:
             if size is None or rate * size <= events:
                 break
         self._elusion_next = max(s + 1, int(s * 1.1))
-        if size is None or size > len(rest):
-            self.status["elusion"] = "Elusion: a sample cannot certify the target yet"
+        if size is None or size > rc.ELUSION_MAX_SHARE * len(rest):  # as `review validate` (validation.py)
+            self.status["elusion"] = "Elusion: a sample cannot certify the target yet at half of what is left"
             return
         self._elusion_tries += 1
         sample = self.rng.choice(rest, size=size, replace=False)

@@ -2,8 +2,9 @@
 
 `review validate` draws the sample (stored in the DB as a named sample, never
 used for training), the reviewer labels it in the normal flow, and the
-report gives a lower confidence bound on recall (Clopper-Pearson):
-found / (found + UCB(elusion rate) · unreviewed).
+report gives a lower confidence bound on recall: found / (found + K), K the
+exact (hypergeometric: the pool is finite) upper bound on the relevant left
+among the unreviewed (`recall.relevant_left_upper`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from review.store import Store, now
 
 SETTING = "validation"
 PREFIX = "elusion-"
-MAX_SHARE = 0.5
-"""A default sample larger than this share of the unreviewed rest is not drawn: the review is
-not far enough along for an elusion test to certify the target (a smaller `size` still can be)."""
+MAX_SHARE = recall.ELUSION_MAX_SHARE
+"""A default sample larger than this share of the unreviewed rest is not drawn (see there)."""
 
 
 @dataclass(frozen=True)

@@ -142,34 +142,39 @@ class TestHypergeometric:
 
 
 class TestElusion:
-    def test_clopper_pearson_zero_events(self) -> None:
-        low, high = rc.clopper_pearson(0, 10, 0.05)
-        assert low == 0.0
-        assert high == pytest.approx(1 - 0.05 ** (1 / 10))
+    @staticmethod
+    def _none_in_sample(n: int, big_k: int, s: int) -> float:
+        """P(a random sample of s from n holds none of big_k relevant), by the product formula."""
+        return float(np.prod([(n - big_k - i) / (n - i) for i in range(s)]))
 
-    def test_clopper_pearson_all_events(self) -> None:
-        low, high = rc.clopper_pearson(10, 10, 0.05)
-        assert (low, high) == (pytest.approx(0.05 ** (1 / 10)), 1.0)
-
-    def test_clopper_pearson_brackets_the_rate(self) -> None:
-        low, high = rc.clopper_pearson(7, 100, 0.025)
-        assert low < 0.07 < high
-        assert (low, high) == (pytest.approx(0.0286, abs=5e-4), pytest.approx(0.1389, abs=5e-4))
+    def test_relevant_left_upper_by_hand(self) -> None:
+        # the largest K for which a sample of 10 from 100 with no relevant has P > 0.05
+        by_hand = max(big_k for big_k in range(0, 91) if self._none_in_sample(100, big_k, 10) > 0.05)
+        assert rc.relevant_left_upper(0, 10, 100, 0.05) == by_hand == 24
+        # a binomial (infinite pool) bound says more may be left: 25.9 of 100
+        assert by_hand < (1 - 0.05 ** (1 / 10)) * 100
 
     def test_recall_bound_by_hand(self) -> None:
-        ucb = 1 - 0.05 ** (1 / 10)
-        assert rc.elusion_recall_bound(90, 0, 10, 100, 0.05) == pytest.approx(90 / (90 + ucb * 100))
+        assert rc.elusion_recall_bound(90, 0, 10, 100, 0.05) == pytest.approx(90 / (90 + 24))
         assert rc.elusion_recall_bound(0, 0, 10, 100, 0.05) == 0.0
 
+    def test_a_sample_of_everything_left_is_a_count(self) -> None:
+        # an audit labelled all 761 unreviewed documents and found 1: recall is 44 / 45, not a bound below it
+        assert rc.relevant_left_upper(1, 761, 761, 0.05) == 1
+        assert rc.elusion_recall_bound(44, 1, 761, 761, 0.05) == pytest.approx(44 / 45)
+
     def test_sample_size_zero_events(self) -> None:
-        # need UCB <= 95*0.05/(0.95*1000) = 0.005; 1 - 0.05**(1/s) <= 0.005 from s = 598
+        # at most 95 x 0.05 / 0.95 = 5 may be left: the first s at which 6 left would show up with P >= 0.95
+        by_hand = next(s for s in range(1, 1001) if self._none_in_sample(1000, 6, s) <= 0.05)
         size = rc.elusion_sample_size(95, 1000, 0.95, 0.05)
-        assert size == 598
+        assert size == by_hand and size < 598  # 598 with the binomial bound
         assert rc.elusion_recall_bound(95, 0, size, 1000, 0.05) >= 0.95
         assert rc.elusion_recall_bound(95, 0, size - 1, 1000, 0.05) < 0.95
 
-    def test_sample_size_infeasible(self) -> None:
-        assert rc.elusion_sample_size(5, 1000, 0.95, 0.05) is None
+    def test_sample_size_when_nothing_may_be_left(self) -> None:
+        # 5 found at 95 %: not one more may be left, so 1 left must show up with P >= 0.95: s >= 950
+        assert rc.elusion_sample_size(5, 1000, 0.95, 0.05) == 950
+        assert rc.elusion_sample_size(5, 1000, 0.95, 0.05, events=1) is None
 
 
 class TestPlatt:

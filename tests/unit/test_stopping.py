@@ -358,7 +358,20 @@ class TestCountingProcess:
         swapped = labels.copy()
         swapped[[0, 1]] = [0, 1]  # same count found, another shape
         m.observe(2, np.arange(labels.size), swapped, None)
-        assert m._rate_estimate() == rate.decay_estimate(swapped, 2000, 0.05) != first
+        # the fit starts at the first relevant document: what came before was not ranked
+        assert m._rate_estimate() == rate.decay_estimate(swapped[1:], 1999, 0.05) != first
+
+    def test_a_random_start_before_the_first_relevant_is_left_out_of_the_fit(self) -> None:
+        from review import rate
+
+        rng = np.random.default_rng(3)
+        ranked = (rng.random(600) < 0.6 * np.exp(-np.arange(600) / 60)).astype(int)
+        labels = np.concatenate([np.zeros(239, dtype=int), ranked])  # 239 read at random before a model
+        m, est = self._fitted(3000, labels)
+        assert est == rate.decay_estimate(ranked[np.argmax(ranked > 0):], 3000 - 239 - int(np.argmax(ranked > 0)),
+                                          0.05, found=int(ranked.sum()))
+        whole = rate.decay_estimate(labels, 3000, 0.05)
+        assert est.remaining_high < whole.remaining_high  # the flat start no longer props up the tail
 
     def test_needs_enough_documents_read(self) -> None:
         from review.stopping import RATE_MIN_REVIEWED
@@ -385,3 +398,27 @@ class TestCountingProcess:
         assert not m._rate_estimate().informative
         assert m.estimate().point == pytest.approx(m.history[-1]["point"])
         assert m.history[-1]["shown_point"] == pytest.approx(m.history[-1]["point"])
+
+
+def test_the_tail_test_status_keeps_its_p_when_nothing_new_was_read() -> None:
+    gold, order = _collection(n=1000, n_rel=40, seed=5, sep=3.0)
+    m = StoppingMonitor(gold.size, target=0.95, rules=["chm", "chm-relaxed"])
+    scores = _scores(gold)
+    m.observe(1, order[:300], gold[order[:300]], scores)
+    first = m.status["chm-relaxed"]
+    assert first.startswith("Ranked-tail test: p = ") and "p = 1.00" not in first
+    m.observe(2, order[:300], gold[order[:300]], scores)  # a retrain, or a sample drawn: no new document read
+    assert m.status["chm-relaxed"] == first
+
+
+def test_the_knee_status_says_when_there_is_no_bend_yet() -> None:
+    labels = np.zeros(300, dtype=int)
+    labels[[150, 200, 220, 240, 250, 260, 270, 280, 290, 295]] = 1  # relevant ones come faster and faster
+    m = StoppingMonitor(5000, target=0.95, rules=["knee"])
+    m.observe(1, np.arange(300), labels, None)
+    assert m.status["knee"].startswith("Knee: no bend in the gain curve yet (needs ")
+    steady = np.zeros(300, dtype=int)
+    steady[:40] = 1  # all early: a sharp bend
+    m = StoppingMonitor(5000, target=0.95, rules=["knee"])
+    m.observe(1, np.arange(300), steady, None)
+    assert "as often before the bend as since" in (m.status.get("knee") or m.stops["knee"].evidence)

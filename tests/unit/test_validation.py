@@ -75,8 +75,8 @@ def test_validate_command_draws_then_reports(filled_store: Store) -> None:
 
 def test_a_default_sample_over_half_the_rest_is_not_drawn_unless_asked_for(filled_store: Store) -> None:
     filled_store.attach_labels([("d000", "1"), ("d001", "0")])  # 1 relevant found, 18 unread
-    assert validation.planned_size(filled_store) == 18  # no sample can certify 95 %: all of them
-    with pytest.raises(ReviewError, match="with 1 relevant found, no random sample of the 18 unreviewed") as err:
+    assert validation.planned_size(filled_store) == 18  # only a count of all of them certifies 95 %
+    with pytest.raises(ReviewError, match="certifying 95 % recall now takes 18 of the 18 unreviewed") as err:
         validation.start(filled_store)
     assert err.value.title == "Not drawn" and "`review validate --size 18`" in err.value.message
     assert validation.state(filled_store) is None and filled_store.sample_names() == []
