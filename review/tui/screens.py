@@ -115,7 +115,9 @@ class ReviewScreen(Screen[None]):
                 f"sample (press {self._key('validate')}: a random sample of the unreviewed rest, labelled here), "
                 "or keep going: every decision still counts.",
             )
-        if self.session.ranking is None or self.session.ranking.cold_start_reason is not None:
+        ranking = self.session.ranking
+        waiting = ranking is None and item.model_version is None  # no saved ranking to serve from either
+        if waiting or (ranking is not None and ranking.cold_start_reason is not None):
             reason = item.reason
             if "non-relevant" in reason:
                 return Text(f"Label one document {self._key('not_relevant')} (not relevant) "
@@ -180,7 +182,8 @@ class ReviewScreen(Screen[None]):
     def refresh_panel(self, recall: bool = False) -> None:
         """Recompute the counts now, and the recall estimate when it is due."""
         self._panel_timer = None
-        if recall or (self._recall_due and time.monotonic() - self._last_event >= RECALL_DELAY):
+        recomputed = recall or (self._recall_due and time.monotonic() - self._last_event >= RECALL_DELAY)
+        if recomputed:
             self._recall_due = False
             try:
                 self.recall = self.session.recall_summary()
@@ -196,6 +199,8 @@ class ReviewScreen(Screen[None]):
             validation = None
         self.query_one(SidePanel).show_progress(self.session.progress(), self.recall, (labels.positive, labels.negative),
                                                 None if validation is None else validation.text())
+        if recomputed and self._back is None and self.session.current() is None:
+            self._show_state()  # the end-of-review message quotes the estimate: keep it current
         if self.recall is not None and self.recall.stop_fired and not self._stop_told:
             self._stop_told = True
             self.notify(clean_line(self.recall.stop_text or ""), title="Stop suggested", timeout=8)

@@ -175,7 +175,9 @@ class SidePanel(Vertical):
             if left is not None:  # two lines: the panel is about 26 columns wide
                 about, most = left
                 rec.append(f"\n≈ {about:,} relevant left" + ("" if most in (None, about) else f"\n  (up to {most:,})"))
-            if recall.stop_text:
+            if recall.stop_text and not recall.stop_fired and progress.reviewed >= progress.total:
+                rec.append("\nNothing left to review", style="bold")  # "keep reviewing" would make no sense
+            elif recall.stop_text:
                 rec.append("\nStop suggested" if recall.stop_fired else "\n", style="bold")
                 rec.append(("\n" if recall.stop_fired else "") + clean_line(recall.stop_text))
         if validation:

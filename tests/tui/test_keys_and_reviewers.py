@@ -125,3 +125,41 @@ async def test_the_footer_names_the_projects_own_labels(project: Store, no_user_
         await pilot.press("question_mark")
         await pilot.pause()
         assert app.screen.names == {"relevant": "Responsive", "not_relevant": "Not responsive"}
+
+
+async def test_the_end_of_the_review_quotes_the_current_estimate(make, session: ReviewSession,  # type: ignore[no-untyped-def]
+                                                                  monkeypatch) -> None:
+    shown = {"summary": RecallSummary("≥ 50 % (estimate 60 %)", 5, 3, "Keep reviewing: Knee: …", point=0.6, low=0.5)}
+    monkeypatch.setattr(session, "recall_summary", lambda: shown["summary"])
+    app = make()
+    async with app.run_test() as pilot:
+        while (item := session.current()) is not None:
+            await pilot.press("r" if item.document.metadata["y"] else "n")
+        app.review_screen.refresh_panel(recall=True)
+        await pilot.pause()
+        panel = str(app.review_screen.query_one("#panel-recall", Static).content)
+        assert "Nothing left to review" in panel and "Keep reviewing" not in panel
+        body = str(app.review_screen.query_one("#state-body", Static).content)
+        assert "Estimated recall: ≥ 50 % (estimate 60 %)." in body
+        shown["summary"] = RecallSummary("≥ 97 % (estimate 99 %)", 5, 0, "Keep reviewing: Knee: …", point=0.99, low=0.97)
+        app.review_screen.refresh_panel(recall=True)  # a retrain after the last decision
+        await pilot.pause()
+        assert "Estimated recall: ≥ 97 % (estimate 99 %)." in str(app.review_screen.query_one("#state-body", Static).content)
+
+
+async def test_reopening_serves_the_saved_ranking_without_a_no_model_notice(session: ReviewSession,
+                                                                            no_user_keys) -> None:  # type: ignore[no-untyped-def]
+    from review.tui.app import ReviewApp
+
+    session.prepare()
+    while session.ranking is None or session.ranking.cold_start_reason is not None:
+        item = session.current()
+        (session.relevant if item.document.metadata["y"] else session.not_relevant)()
+        session.retrain()  # writes the ranking's scores, as the screen does at a pause or on quitting
+    again = ReviewSession(session.store, "alice")  # the next day: the saved ranking serves while the model loads
+    assert again.ranking is None and again.current().model_version is not None
+    app = ReviewApp(again, prepare=False)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        notice = app.review_screen.query_one("#doc-notice", Static)
+        assert not notice.display or "No model yet" not in str(notice.content)
