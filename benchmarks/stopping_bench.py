@@ -47,8 +47,7 @@ OUT = ROOT / "benchmarks" / "out" / "stopping" / ENGINE_KEY
 os.environ.setdefault("REVIEW_CACHE_DIR", str(ROOT / "benchmarks" / "out" / "tokens"))
 
 from review.estimate import MIN_SERVED_NEGATIVES  # noqa: E402
-from review.rate import decay_estimate  # noqa: E402
-from review.stopping import StoppingMonitor, ipp_may_fire, recall_interval  # noqa: E402
+from review.stopping import StoppingMonitor, ipp_may_fire, ranked_rate_estimate, recall_interval  # noqa: E402
 
 PRIORS = 2
 """simulate.default_priors: one relevant and one non-relevant document, read before any model."""
@@ -165,7 +164,7 @@ def evaluate(path: Path, seed: int, target: float) -> dict:
                                  "recall": None if at is None else float(gain[at - 1]) / total}
     for name, alpha, shape in RATE_VARIANTS:  # as the monitor's ipp rule, at batch ends once it can fit
         at = next((int(e) for e in ends if ipp_may_fire(int(e), int(gain[e - 1]))
-                   and (est := decay_estimate(gold[order[:e]], n, alpha, shape=shape)) is not None
+                   and (est := ranked_rate_estimate(gold[order[:e]], n, alpha, shape=shape)) is not None
                    and est.low >= target), None)
         stops[name] = {"target": target, "at": at, "sampled": 0,
                        "recall": None if at is None else float(gain[at - 1]) / total}

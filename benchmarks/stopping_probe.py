@@ -26,10 +26,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from stopping_bench import BENCH, COLLECTIONS, ledger_dir, parse_seeds  # noqa: E402
 
-from review.rate import decay_estimate  # noqa: E402
 from review.ranker import TermVectorizer  # noqa: E402
 from review.simulate import load_tokens, read_labelled  # noqa: E402
-from review.stopping import ipp_may_fire  # noqa: E402
+from review.stopping import ipp_may_fire, ranked_rate_estimate  # noqa: E402
 
 PROBE_SIZES = (10, 20, 40)
 
@@ -39,7 +38,7 @@ def ipp_stop(order: np.ndarray, ends: np.ndarray, gold: np.ndarray, target: floa
     gain = np.cumsum(gold[order])
     n = gold.size
     return next((int(e) for e in ends if ipp_may_fire(int(e), int(gain[e - 1]))
-                 and (est := decay_estimate(gold[order[:e]], n, alpha)) is not None and est.low >= target), None)
+                 and (est := ranked_rate_estimate(gold[order[:e]], n, alpha)) is not None and est.low >= target), None)
 
 
 def probe_hits(features, order: np.ndarray, at: int, gold: np.ndarray) -> list[int]:  # type: ignore[no-untyped-def]

@@ -257,11 +257,12 @@ class Engine:
         (the model version does not move until a model exists) made
         near-identical permutations of a shrinking list: the reviewer walked
         through the collection close to import order. A fixed random priority
-        per document keeps the order random as decided documents drop out, and
-        extending the corpus keeps the old documents' priorities (the same
-        stream, drawn further).
+        per document keeps the order random as decided documents drop out. It
+        is drawn anew when the collection grows: kept priorities would put the
+        new documents' low ones before every old document left, as the random
+        start had used up the old low ones.
         """
-        priority = np.random.default_rng([self.random_state or 0, COLD_START_STREAM]).random(n)
+        priority = np.random.default_rng([self.random_state or 0, COLD_START_STREAM, n]).random(n)
         return candidates[np.argsort(priority[candidates], kind="stable")]
 
     def _settings(self, strategy: str) -> dict[str, object]:

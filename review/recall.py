@@ -312,7 +312,9 @@ def elusion_sample_size(found: int, unreviewed: int, target: float, alpha: float
     _check_level("target", target)
     if unreviewed <= 0:
         return 0
-    allowed = found * (1 - target) / target  # the most relevant left that still meets the target
+    if found <= 0 or events >= unreviewed:
+        return None
+    allowed = math.floor(found * (1 - target) / target + 1e-9)  # the most relevant left that still meets it
     if relevant_left_upper(events, unreviewed, unreviewed, alpha) > allowed:
         return None
     lo, hi = events + 1, unreviewed

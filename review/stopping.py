@@ -105,6 +105,21 @@ def ipp_may_fire(read: int, found: int) -> bool:
     return rate_fit_ready(read, found) and read >= rc.KNEE_MIN_REVIEWED
 
 
+def ranked_rate_estimate(labels_in_order: np.ndarray, n_docs: int, alpha: float, found: int | None = None,
+                         shape: str = "exponential") -> rate.RateEstimate | None:
+    """The counting-process estimate over a review's reading order, as the `ipp` rule and the screen use it.
+
+    The reading up to the first relevant document is a random start, not the
+    ranking whose falling rate the fit models: a long one (239 documents in an
+    audit) made the rate look flat. The hit that ends it is left out too (it
+    still counts as found): a series that opens with a hit fits too steep a fall.
+    """
+    labels = np.asarray(labels_in_order)
+    found = int(np.sum(labels == 1)) if found is None else found
+    start = int(np.argmax(labels == 1)) + 1
+    return rate.decay_estimate(labels[start:], n_docs - start, alpha, found=found, shape=shape)
+
+
 def default_rule(target: float) -> tuple[str, tuple[str, ...]]:
     """The rule combination the review screen suggests at `target`."""
     return DEFAULT_RULE if target >= RELAXED_FROM - 1e-9 else DEFAULT_RULE_LOW
@@ -412,11 +427,7 @@ class StoppingMonitor:
         key = (hash(self._gain.tobytes()), outside_unread, self._found())
         if self._rate_cache is None or self._rate_cache[0] != key:
             labels = np.diff(self._gain, prepend=0)
-            # The reading before the first relevant document is a random start, not the ranking whose
-            # falling rate the fit models: a long one (239 documents in an audit) made the rate look flat.
-            first = int(np.argmax(labels > 0))
-            est = rate.decay_estimate(labels[first:], self.n_docs - outside_unread - first, self.alpha,
-                                      found=key[2])
+            est = ranked_rate_estimate(labels, self.n_docs - outside_unread, self.alpha, found=key[2])
             self._rate_cache = (key, est)
         return self._rate_cache[1]
 

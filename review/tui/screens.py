@@ -197,9 +197,10 @@ class ReviewScreen(Screen[None]):
             validation = self.session.validation()
         except ReviewError:
             validation = None
+        nothing_left = self.session.current() is None  # skipped documents are not served again either
         self.query_one(SidePanel).show_progress(self.session.progress(), self.recall, (labels.positive, labels.negative),
-                                                None if validation is None else validation.text())
-        if recomputed and self._back is None and self.session.current() is None:
+                                                None if validation is None else validation.text(), nothing_left)
+        if recomputed and self._back is None and nothing_left:
             self._show_state()  # the end-of-review message quotes the estimate: keep it current
         if self.recall is not None and self.recall.stop_fired and not self._stop_told:
             self._stop_told = True

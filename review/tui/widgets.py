@@ -155,7 +155,7 @@ class SidePanel(Vertical):
         yield Static(id="panel-model", markup=False)
 
     def show_progress(self, progress: Progress, recall: RecallSummary | None, labels: tuple[str, str],
-                      validation: str | None = None) -> None:
+                      validation: str | None = None, nothing_left: bool = False) -> None:
         """Update the counts, the recall estimate (and elusion sample) and the gain curve."""
         text = Text()
         text.append("Progress\n", style="bold")
@@ -175,7 +175,7 @@ class SidePanel(Vertical):
             if left is not None:  # two lines: the panel is about 26 columns wide
                 about, most = left
                 rec.append(f"\n≈ {about:,} relevant left" + ("" if most in (None, about) else f"\n  (up to {most:,})"))
-            if recall.stop_text and not recall.stop_fired and progress.reviewed >= progress.total:
+            if recall.stop_text and not recall.stop_fired and nothing_left:
                 rec.append("\nNothing left to review", style="bold")  # "keep reviewing" would make no sense
             elif recall.stop_text:
                 rec.append("\nStop suggested" if recall.stop_fired else "\n", style="bold")

@@ -171,6 +171,15 @@ class TestElusion:
         assert rc.elusion_recall_bound(95, 0, size, 1000, 0.05) >= 0.95
         assert rc.elusion_recall_bound(95, 0, size - 1, 1000, 0.05) < 0.95
 
+    def test_sample_size_meets_the_bound_exactly_when_the_allowance_is_whole(self) -> None:
+        # 40 found at 80 %: 10 may be left, though 40 x 0.2 / 0.8 comes out as 9.999... in floating point
+        size = rc.elusion_sample_size(40, 2000, 0.8, 0.05)
+        assert rc.elusion_recall_bound(40, 0, size, 2000, 0.05) >= 0.8 > rc.elusion_recall_bound(40, 0, size - 1, 2000, 0.05)
+
+    def test_sample_size_refuses_what_no_sample_can_do(self) -> None:
+        assert rc.elusion_sample_size(0, 1000, 0.95, 0.05) is None  # nothing found: no bound above 0
+        assert rc.elusion_sample_size(5, 3, 0.5, 0.05, events=5) is None  # more events than documents
+
     def test_sample_size_when_nothing_may_be_left(self) -> None:
         # 5 found at 95 %: not one more may be left, so 1 left must show up with P >= 0.95: s >= 950
         assert rc.elusion_sample_size(5, 1000, 0.95, 0.05) == 950

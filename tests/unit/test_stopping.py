@@ -217,6 +217,19 @@ def test_the_suggestion_relaxes_the_tail_test_only_at_high_targets() -> None:
     assert StoppingMonitor(500, target=0.8).default == default_rule(0.8)
 
 
+def _as_the_monitor_fits(labels: np.ndarray, n_docs: int, alpha: float = 0.05, found: int | None = None):  # type: ignore[no-untyped-def]
+    """rate.decay_estimate as StoppingMonitor calls it: from after the first relevant document read."""
+    from review import rate
+    from review.stopping import ranked_rate_estimate
+
+    labels = np.asarray(labels)
+    start = int(np.argmax(labels > 0)) + 1
+    expected = rate.decay_estimate(labels[start:], n_docs - start, alpha,
+                                   found=int(labels.sum()) if found is None else found)
+    assert ranked_rate_estimate(labels, n_docs, alpha, found) == expected
+    return expected
+
+
 class TestCountingProcess:
     def test_fires_at_the_first_batch_end_whose_bound_reaches_the_target(self) -> None:
         from review import rate
@@ -229,7 +242,7 @@ class TestCountingProcess:
         _run(m, gold, order, batch=20)
         stop = m.stops["ipp"]
         ends = range(20, n + 1, 20)
-        first = next(e for e in ends if e >= rc.KNEE_MIN_REVIEWED and rate.decay_estimate(gold[:e], n).low >= 0.95)
+        first = next(e for e in ends if e >= rc.KNEE_MIN_REVIEWED and _as_the_monitor_fits(gold[:e], n).low >= 0.95)
         assert stop.at == first
         assert stop.sampled == 0 and "Counting process: 30 relevant found" in stop.evidence
 
@@ -275,7 +288,7 @@ class TestCountingProcess:
         for step, end in enumerate(range(50, 301, 50), start=1):
             m.observe(step, order[:end], gold[order[:end]], scores)
         est = m.estimate()
-        counting = rate.decay_estimate(gold[order[:300]], gold.size, 0.05)
+        counting = _as_the_monitor_fits(gold[order[:300]], gold.size)
         h = m.history[-1]
         quant_low = recall_interval(h["point"], h["sigma"], 0.05)[0]
         assert 0 < counting.weight <= 1 and counting.point >= quant_low
@@ -332,7 +345,7 @@ class TestCountingProcess:
         m.set_labelled_outside([1500, 1600, 1700], [1, 1, 0])
         m.observe(1, np.arange(400), gold[:400], None)
         got = m._rate_estimate()
-        expected = rate.decay_estimate(gold[:400], n - 3, 0.05, found=52)
+        expected = _as_the_monitor_fits(gold[:400], n - 3, found=52)
         assert got == expected and got.found == 52
         said = m.stops["ipp"].evidence if "ipp" in m.stops else m.status["ipp"]
         assert f"in {n - 400 - 3} unread" in said
@@ -358,8 +371,8 @@ class TestCountingProcess:
         swapped = labels.copy()
         swapped[[0, 1]] = [0, 1]  # same count found, another shape
         m.observe(2, np.arange(labels.size), swapped, None)
-        # the fit starts at the first relevant document: what came before was not ranked
-        assert m._rate_estimate() == rate.decay_estimate(swapped[1:], 1999, 0.05) != first
+        # the fit starts after the first relevant document: what came before was not ranked
+        assert m._rate_estimate() == rate.decay_estimate(swapped[2:], 1998, 0.05, found=80) != first
 
     def test_a_random_start_before_the_first_relevant_is_left_out_of_the_fit(self) -> None:
         from review import rate
@@ -368,8 +381,8 @@ class TestCountingProcess:
         ranked = (rng.random(600) < 0.6 * np.exp(-np.arange(600) / 60)).astype(int)
         labels = np.concatenate([np.zeros(239, dtype=int), ranked])  # 239 read at random before a model
         m, est = self._fitted(3000, labels)
-        assert est == rate.decay_estimate(ranked[np.argmax(ranked > 0):], 3000 - 239 - int(np.argmax(ranked > 0)),
-                                          0.05, found=int(ranked.sum()))
+        start = 239 + int(np.argmax(ranked > 0)) + 1  # the hit that ends the random start counts, but is not fitted
+        assert est == rate.decay_estimate(labels[start:], 3000 - start, 0.05, found=int(ranked.sum()))
         whole = rate.decay_estimate(labels, 3000, 0.05)
         assert est.remaining_high < whole.remaining_high  # the flat start no longer props up the tail
 
