@@ -83,6 +83,11 @@ class ReviewedOrder:
     the rules over the gain curve do not."""
     outside_labels: list[int]
 
+    @property
+    def found(self) -> int:
+        """Relevant documents labelled, in the order or outside it."""
+        return sum(self.labels) + sum(self.outside_labels)
+
 
 def reviewed_order(store: Store) -> ReviewedOrder:
     """Read the log: labelled documents in first-decided order, and those labelled outside it."""
@@ -202,7 +207,7 @@ def _tracked(store: Store) -> tuple[RecallTracker, RecallSummary | None, list[in
             return tracker, None, [], np.empty(0), []
         order = reviewed_order(store)  # a review screen has trained, but not yet written a ranking's scores
         text = "no estimate yet: the open review screen writes its ranking when the reviewer pauses or quits"
-        summary = RecallSummary(text, sum(order.labels) + sum(order.outside_labels), None, None)
+        summary = RecallSummary(text, order.found, None, None)
         return tracker, summary, [], np.empty(0), []
     dupes = store.duplicate_pks()
     pks = sorted(pk for pk in saved if pk not in dupes)
@@ -213,7 +218,7 @@ def _tracked(store: Store) -> tuple[RecallTracker, RecallSummary | None, list[in
     if unscored > 0:  # imported since the last model: the estimate would leave them out
         text = (f"no estimate yet: {unscored:,} document(s) imported since the last model "
                 "(the review screen scores them)")
-        summary = RecallSummary(text, sum(order.labels) + sum(order.outside_labels), None, None)
+        summary = RecallSummary(text, order.found, None, None)
         return tracker, summary, [], np.empty(0), []
     keep = [i for i, pk in enumerate(order.pks) if pk in row]
     rows = [row[order.pks[i]] for i in keep]

@@ -100,7 +100,7 @@ def plan(store: Store) -> tuple[int, str | None]:
 
 def planned_size(store: Store) -> int:
     """The default sample size: the smallest that certifies the target if it holds no relevant
-    document; every unreviewed document when no sample can (too few relevant found).
+    document (at most every unreviewed document: a count of them always does).
 
     Raises:
         ReviewError: as `_ready`.
@@ -114,26 +114,26 @@ def size_warning(store: Store, size: int) -> str | None:
     return _warning(config, found, rest, size, _certifying_size(config, found, rest))
 
 
-def _certifying_size(config: ReviewConfig, found: int, rest: list[int]) -> int | None:
-    return recall.elusion_sample_size(found, len(rest), config.target_recall, 1.0 - config.confidence)
+def _certifying_size(config: ReviewConfig, found: int, rest: list[int]) -> int:
+    """The smallest sample that certifies the target if it holds no relevant document.
+
+    With a relevant document found (`_ready`) a count of everything left always
+    certifies (the bound is exact for the finite pool), so there is one.
+    """
+    size = recall.elusion_sample_size(found, len(rest), config.target_recall, 1.0 - config.confidence)
+    return len(rest) if size is None else size
 
 
 def _plan(config: ReviewConfig, found: int, rest: list[int]) -> tuple[int, str | None]:
-    certifiable = _certifying_size(config, found, rest)
-    size = len(rest) if certifiable is None else min(certifiable, len(rest))
-    return size, _warning(config, found, rest, size, certifiable)
+    size = _certifying_size(config, found, rest)
+    return size, _warning(config, found, rest, size, size)
 
 
-def _warning(config: ReviewConfig, found: int, rest: list[int], size: int, certifiable: int | None) -> str | None:
+def _warning(config: ReviewConfig, found: int, rest: list[int], size: int, certifiable: int) -> str | None:
     if size <= MAX_SHARE * len(rest):
         return None
-    if certifiable is None:
-        why = (f"with {found:,} relevant found, no random sample of the {len(rest):,} unreviewed documents can "
-               f"certify {config.target_recall:.0%} recall at {config.confidence:.0%} confidence (the bound needs "
-               "more relevant documents found)")
-    else:
-        why = (f"certifying {config.target_recall:.0%} recall now takes {certifiable:,} of the {len(rest):,} "
-               f"unreviewed documents ({found:,} relevant found so far)")
+    why = (f"certifying {config.target_recall:.0%} recall now takes {certifiable:,} of the {len(rest):,} "
+           f"unreviewed documents ({found:,} relevant found so far)")
     return (f"A sample of {size:,} is more than half of what is left: {why}. A smaller sample gives a bound "
             "below the target.").replace("%", " %")
 
