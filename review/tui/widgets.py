@@ -144,13 +144,18 @@ def _age(since: float | None) -> str:
     return f"{int(seconds // 3600)} h ago"
 
 
-class SidePanel(Vertical):
-    """Progress, recall estimate and stop suggestion, gain curve, model and strategy."""
+class SidePanel(VerticalScroll):
+    """Progress, recall estimate and stop suggestion, gain curve, model and strategy.
+
+    It scrolls (mouse only, it never takes focus) when a short terminal cannot hold it all.
+    """
+
+    can_focus = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="panel-progress", markup=False)
         yield Static(id="panel-recall", markup=False)
-        yield Static("Relevant found vs reviewed", id="panel-gain-label", markup=False)
+        yield Static("Found vs reviewed", id="panel-gain-label", markup=False)
         yield Sparkline([], id="panel-gain")
         yield Static(id="panel-model", markup=False)
 
@@ -190,19 +195,23 @@ class SidePanel(Vertical):
         self.query_one("#panel-gain-label", Static).display = has_curve
 
     def show_model(self, status: ModelStatus) -> None:
-        """Update the model block: version, age, retraining, strategy."""
+        """Update the model block: version, strategy, age, retraining (two lines, to fit 80x24)."""
         text = Text()
-        text.append("Model\n", style="bold")
+        text.append("Model", style="bold")
+        ready = status.version is not None and not status.loading
+        if ready:
+            text.append(f" v{status.version} · {status.n_labels:,} labels")
+        text.append("\n")
         if status.loading:
             text.append("loading the corpus…\n", style="italic")
         elif status.version is None:
             text.append((status.cold_start or "no model yet") + "\n", style="dim")
-        else:
-            text.append(f"v{status.version} · {status.n_labels:,} labels\n")
-            text.append(f"fit {status.fit_seconds:.1f} s · {_age(status.updated_at)}\n", style="dim")
-        if status.retraining:
-            text.append("retraining…\n", style="italic")
         if status.error:
             text.append("last retrain failed\n", style="bold")
-        text.append(f"strategy {status.strategy}")
+        text.append(status.strategy)
+        if status.retraining:
+            text.append(" · retraining…", style="italic")
+        elif ready:
+            slow = f" · fit {status.fit_seconds:.1f} s" if status.fit_seconds >= 1 else ""
+            text.append(f"{slow} · {_age(status.updated_at)}", style="dim")
         self.query_one("#panel-model", Static).update(text)
