@@ -200,14 +200,15 @@ def unicode_encoding(data: bytes) -> str | None:
     """The UTF-16 or UTF-32 codec `data` is in, or None for anything else.
 
     A byte order mark decides (Windows Notepad's "Unicode" and Excel's
-    "Unicode text" write UTF-16 LE with one). Without a mark, UTF-16 LE is
-    recognised only when its sample is mostly ASCII: every character's second
-    byte NUL in at least 90 % of them and no first byte NUL. Binary data that
+    "Unicode text" write UTF-16 LE with one). Without a mark, UTF-16 is
+    recognised only when its sample is mostly ASCII: the high byte of a
+    character NUL in at least 90 % of them and no low byte NUL (the second
+    byte of each pair is the high one in LE, the first in BE). Binary data that
     happens to pass is caught afterwards by its unprintable characters.
 
     Returns:
-        "utf-32" or "utf-16" (they read and drop the mark), "utf-16-le" for
-        unmarked text, or None.
+        "utf-32" or "utf-16" (they read and drop the mark), "utf-16-le" or
+        "utf-16-be" for unmarked text, or None.
     """
     for mark, codec in _BOMS:
         if data.startswith(mark):
@@ -217,9 +218,10 @@ def unicode_encoding(data: bytes) -> str | None:
     if len(sample) < 8:
         return None
     firsts, seconds = sample[0::2], sample[1::2]
-    if b"\x00" in firsts or seconds.count(0) < 0.9 * len(seconds):
-        return None
-    return "utf-16-le"
+    for low, high, codec in ((firsts, seconds, "utf-16-le"), (seconds, firsts, "utf-16-be")):
+        if b"\x00" not in low and high.count(0) >= 0.9 * len(high):
+            return codec
+    return None
 
 
 def detect_encoding(data: bytes) -> str | None:

@@ -109,8 +109,9 @@ UNICODE_MEMO = "Memo about pricing\nThe café's price list — déjà vu, €12.
         (b"\xfe\xff" + UNICODE_MEMO.encode("utf-16-be"), "utf-16"),
         (UNICODE_MEMO.encode("utf-32"), "utf-32"),
         (UNICODE_MEMO.encode("utf-16-le"), "utf-16-le"),  # no mark, but every other byte NUL
+        (UNICODE_MEMO.encode("utf-16-be"), "utf-16-be"),
     ],
-    ids=["utf16-le-mark", "utf16-be-mark", "utf32-mark", "utf16-le-no-mark"],
+    ids=["utf16-le-mark", "utf16-be-mark", "utf32-mark", "utf16-le-no-mark", "utf16-be-no-mark"],
 )
 def test_utf16_and_utf32_text_is_decoded(tmp_path: Path, data: bytes, encoding: str) -> None:
     result = read_file(write(tmp_path, "memo.txt", data))
@@ -129,10 +130,11 @@ def test_utf16_html_is_read(tmp_path: Path) -> None:
     "data",
     [
         b"".join(n.to_bytes(2, "little") for n in range(1, 30)) * 50,  # small 16-bit integers: NUL every other byte
+        b"".join(n.to_bytes(2, "big") for n in range(1, 30)) * 50,
         b"\xff\xfe" + random.Random(3).randbytes(4000),  # a mark, then noise
         b"\xff\xfe\x00\x00" + random.Random(4).randbytes(4000),
     ],
-    ids=["int16-array", "utf16-mark-then-noise", "utf32-mark-then-noise"],
+    ids=["int16-array", "int16-be-array", "utf16-mark-then-noise", "utf32-mark-then-noise"],
 )
 def test_binary_that_looks_like_utf16_is_still_refused(tmp_path: Path, data: bytes) -> None:
     with pytest.raises(IngestError, match="binary"):
