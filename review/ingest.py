@@ -332,7 +332,7 @@ def _import_files(run: _Run, files: Iterator[tuple[Path, str]], chunk_size: int)
                 run.tick(1)
                 continue
             run.read_ok.append(str(path))
-            if known.get(doc_id) == content_hash(result.text):
+            if known.get(doc_id) == content_hash(result.text, result.title):
                 run.unchanged += 1
                 run.tick(1)
                 continue
@@ -384,7 +384,7 @@ def _import_record_group(run: _Run, path: Path, group: list[NewDocument]) -> Non
         if doc.label is not None and not _valid_label(doc.label, run.labels):
             run.notes.append((where, f"unknown label {doc.label!r}: imported without it"))
             doc = replace(doc, label=None)
-        if known.get(doc.doc_id) == content_hash(doc.text):
+        if known.get(doc.doc_id) == content_hash(doc.text, doc.title):
             run.unchanged += 1
             run.tick(1)
             if doc.label is not None:

@@ -96,4 +96,27 @@ def m004_import_errors_by_path(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS import_errors_path ON import_errors(path)")
 
 
+@migrations()
+def m005_title_in_content_hash(db: sqlite_utils.Database) -> None:
+    # Since 3 Dec 2026 a document's title is part of its content hash
+    # (review.hashing.content_hash): documents with the same body under
+    # different titles had been grouped as exact duplicates, and the copies
+    # were never shown but took the first one's label. Rehash every document
+    # and rebuild the duplicate groups, the first stored copy leading each.
+    from review.hashing import content_hash
+
+    rows = db.execute("SELECT pk, title, text, duplicate_of FROM documents ORDER BY pk").fetchall()
+    first: dict[str, int] = {}
+    changed = False
+    for pk, title, text, duplicate_of in rows:
+        digest = content_hash(text or "", title or "")
+        lead = first.setdefault(digest, pk)
+        new_duplicate_of = None if lead == pk else lead
+        changed = changed or new_duplicate_of != duplicate_of
+        db.execute("UPDATE documents SET content_hash = ?, duplicate_of = ? WHERE pk = ?",
+                   [digest, new_duplicate_of, pk])
+    if changed:
+        db.execute("DELETE FROM settings WHERE key = ?", [ENGINE_SIGNATURE])
+
+
 KNOWN_MIGRATIONS: tuple[str, ...] = tuple(m.name for m in migrations._migrations)

@@ -254,7 +254,7 @@ class Store:
         stamp = now()
         with self._write():
             for doc in docs:
-                h = content_hash(doc.text)
+                h = content_hash(doc.text, doc.title)
                 row = self.db.execute(
                     "SELECT pk, content_hash, source FROM documents WHERE doc_id = ?", [doc.doc_id]
                 ).fetchone()

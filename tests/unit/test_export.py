@@ -82,7 +82,7 @@ def test_predictions_match_the_recall_estimate(tmp_path: Path) -> None:
 
 
 def test_duplicates_inherit_the_decision(store: Store) -> None:
-    store.add_documents([NewDocument("a", "A", "same text"), NewDocument("b", "B", "Same  text")])
+    store.add_documents([NewDocument("a", "A", "same text"), NewDocument("b", "a", "Same  text")])
     store.record(1, "relevant", "ann")
     rows = _rows(store)
     assert [(r["id"], r["label"], r["duplicate_of"]) for r in rows] == [("a", "relevant", ""), ("b", "relevant", "a")]

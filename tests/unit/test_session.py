@@ -122,7 +122,7 @@ def test_search_hits_can_be_labelled_directly(filled_store: Store) -> None:
 
 
 def test_duplicates_are_not_served_and_not_trained_on(store: Store) -> None:
-    store.add_documents(tiny_docs(12) + [NewDocument("dup", "D", tiny_docs(1)[0].text)])
+    store.add_documents(tiny_docs(12) + [NewDocument("dup", tiny_docs(1)[0].title, tiny_docs(1)[0].text)])
     session = ReviewSession(store, "ann")
     session.prepare()
     assert session.training_snapshot().exclude.sum() == 1

@@ -14,7 +14,8 @@ def test_open_creates_wal_database_with_migrations(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "p.db")
     assert store.db.journal_mode == "wal"
     names = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_initial", "m002_duplicate_index", "m003_title_apart_in_tokens", "m004_import_errors_by_path"]
+    assert names == ["m001_initial", "m002_duplicate_index", "m003_title_apart_in_tokens", "m004_import_errors_by_path",
+                     "m005_title_in_content_hash"]
 
 
 def test_missing_database_without_create_is_a_clear_error(tmp_path: Path) -> None:
@@ -42,7 +43,7 @@ def test_not_a_database_is_refused(tmp_path: Path) -> None:
 
 def test_exact_duplicates_are_grouped_and_reimport_adds_only_new(store: Store) -> None:
     batch = store.begin_batch("a")
-    first = store.add_documents([NewDocument("a", "A", "Hello  World"), NewDocument("b", "B", "hello world")], batch)
+    first = store.add_documents([NewDocument("a", "A", "Hello  World"), NewDocument("b", "a", "hello world")], batch)
     assert (first.added, first.duplicates) == (1, 1)
     again = store.add_documents([NewDocument("a", "A", "Hello  World"), NewDocument("c", "C", "new")], batch)
     assert (again.added, again.unchanged) == (1, 1)
@@ -166,3 +167,56 @@ def test_count_decisions_counts_every_log_entry(filled_store: Store) -> None:
 def test_missing_folder_is_named(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match=r"Cannot create .*p\.db: the folder .*nope does not exist\.$"):
         Store.open(tmp_path / "nope" / "p.db")
+
+
+def test_same_text_under_different_titles_is_two_documents(store: Store) -> None:
+    """E-mails that both say "See attached." under different subjects are not copies of each other."""
+    result = store.add_documents([NewDocument("a.eml", "Fix the prices with Globex", "See attached."),
+                                  NewDocument("b.eml", "Holiday party", "See attached."),
+                                  NewDocument("c.eml", "holiday  PARTY", "See attached.")])
+    assert (result.added, result.duplicates) == (2, 1)
+    assert store.document_by_id("b.eml").duplicate_of is None
+    assert store.document_by_id("c.eml").duplicate_of == store.document_by_id("b.eml").pk
+
+
+def test_old_projects_are_rehashed_and_wrongly_grouped_copies_come_apart(tmp_path: Path) -> None:
+    import hashlib
+
+    from review.hashing import normalise_for_hash
+
+    path = tmp_path / "old.db"
+    store = Store.open(path)
+    store.add_documents([NewDocument("r1", "Stimulants for ADHD", "No abstract available"),
+                         NewDocument("r2", "Renal dialysis and fracture risk", "No abstract available"),
+                         NewDocument("r3", "Stimulants for ADHD", "No abstract  available")])
+    store.record(1, "relevant", "ann")
+    # As the project was before 3 Dec 2026: hashed on the text alone, r2 and r3 grouped under r1.
+    old = hashlib.sha256(normalise_for_hash("No abstract available").encode()).hexdigest()
+    store.db.execute("UPDATE documents SET content_hash = ?, duplicate_of = CASE WHEN pk = 1 THEN NULL ELSE 1 END",
+                     [old])
+    store.set_setting("engine_signature", "x")
+    store.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_title_in_content_hash'")
+    store.db.conn.commit()
+    store.close()
+
+    store = Store.open(path)
+    try:
+        r1, r2, r3 = (store.document_by_id(d) for d in ("r1", "r2", "r3"))
+        assert (r1.duplicate_of, r2.duplicate_of, r3.duplicate_of) == (None, None, r1.pk)
+        assert r2.content_hash != r1.content_hash == r3.content_hash
+        assert store.setting("engine_signature") is None  # the engine is rebuilt for the new groups
+        again = store.add_documents([NewDocument("r2", "Renal dialysis and fracture risk", "No abstract available")])
+        assert again.unchanged == 1  # a re-import finds the rehashed document unchanged
+    finally:
+        store.close()
+
+
+def test_a_title_the_text_begins_with_adds_nothing_to_the_hash() -> None:
+    from review.hashing import content_hash
+    from review.readers import clean_title
+
+    line = "Minutes of the pricing committee " * 10
+    text = line + "\nWe discussed the list prices."
+    assert content_hash(text, clean_title(line)) == content_hash(text)  # cut with "…" for the title
+    assert content_hash("Price list\nBoxes up", "Price list") == content_hash("price list boxes up", "PRICE LIST boxes up")
+    assert content_hash("See attached.", "Holiday party") != content_hash("See attached.")
