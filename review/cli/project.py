@@ -144,19 +144,23 @@ def _remove_unused_database(db_path: Path) -> bool:
 @click.command()
 @db_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (default: standard output).")
+              help="Write to this file (default, or '-': standard output).")
+@click.option("--bom", is_flag=True, help="Start with a UTF-8 byte order mark, so that Excel on Windows shows accented "
+              "letters right (most other tools do not need it).")
 @click.option("--all", "include_all", is_flag=True, help="Add every undecided document with its model score; once the recall estimate exists, also a calibrated p_relevant and a predicted label (the k best-scored predicted relevant, k = the estimated relevant remaining, which runs high, so the set errs towards including).")
 @click.option("--history", is_flag=True, help="Export the whole decision log instead (every entry, undos included).")
 @friendly_errors
-def export(db_path: Path, output: Path | None, include_all: bool, history: bool) -> None:
+def export(db_path: Path, output: Path | None, bom: bool, include_all: bool, history: bool) -> None:
     """Export decisions to CSV (UTF-8; cells safe to open in a spreadsheet)."""
     from review.export import write_csv
 
     store = open_store(db_path)
-    if output is None:
+    if output is None or str(output) == "-":
+        if bom:
+            sys.stdout.write("\ufeff")
         write_csv(store, sys.stdout, include_undecided=include_all, history=history)
         return
-    with output.open("w", encoding="utf-8", newline="") as out:
+    with output.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as out:
         n = write_csv(store, out, include_undecided=include_all, history=history)
     click.echo(f"Wrote {n} row(s) to {output}.", err=True)
 

@@ -314,3 +314,16 @@ def test_export_into_a_pipe_closed_early_stops_quietly(tmp_path: Path) -> None:
     process.stdout.close()  # `| head -1`
     _, err = process.communicate(timeout=60)
     assert err.decode() == ""
+
+
+def test_export_dash_is_standard_output_and_bom_is_for_excel(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    db = str(tmp_path / "p.db")
+    _run("import", str(_folder(tmp_path)), "--db", db, "-q")
+    monkeypatch.chdir(tmp_path)
+    result = _run("export", "--db", db, "-o", "-", "--all")
+    assert result.output.startswith("id,title,") and not (tmp_path / "-").exists()
+    out = tmp_path / "excel.csv"
+    assert _run("export", "--db", db, "-o", str(out), "--bom").exit_code == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfid,title,")
+    assert next(csv.reader(out.open(encoding="utf-8-sig")))[0] == "id"
+    assert _run("export", "--db", db, "--bom").output.startswith("\ufeffid,")
