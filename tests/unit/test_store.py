@@ -220,3 +220,10 @@ def test_a_title_the_text_begins_with_adds_nothing_to_the_hash() -> None:
     assert content_hash(text, clean_title(line)) == content_hash(text)  # cut with "…" for the title
     assert content_hash("Price list\nBoxes up", "Price list") == content_hash("price list boxes up", "PRICE LIST boxes up")
     assert content_hash("See attached.", "Holiday party") != content_hash("See attached.")
+
+
+def test_a_corrected_title_is_an_update(store: Store) -> None:
+    store.add_documents([NewDocument("r1", "Stimulants for ADHD: a trail", "Abstract.")])
+    again = store.add_documents([NewDocument("r1", "Stimulants for ADHD: a trial", "Abstract.")])
+    assert (again.updated, again.unchanged) == (1, 0)
+    assert store.document_by_id("r1").title == "Stimulants for ADHD: a trial"
