@@ -87,7 +87,7 @@ class SearchScreen(_LabelList):
             yield Input(placeholder="search…", id="search-input")
             yield DataTable(id="search-results", cursor_type="row", zebra_stripes=True)
             yield Static(id="search-preview", markup=False)
-            yield Label("", id="search-hint", classes="dialog-hint")
+            yield Label("", id="search-hint", classes="dialog-hint", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -113,10 +113,11 @@ class SearchScreen(_LabelList):
             return
         table = self.query_one(DataTable)
         table.clear()
+        self.query_one("#search-preview", Static).update("")  # no hit is highlighted until the table has one
         self._hits = {doc.pk: doc for doc in hits}
         for doc in hits:
             label = self.session.store.current_label(doc.pk)
-            table.add_row(_label_text(label), clean_line(doc.title) or clean_line(doc.doc_id), key=f"{doc.pk}")
+            table.add_row(_label_text(label), Text(clean_line(doc.title) or clean_line(doc.doc_id)), key=f"{doc.pk}")
         found = f"first {len(hits)} of {total} hits" if total > len(hits) else f"{len(hits)} hit(s)"
         hint = f"{found} · {self.label_keys()} label · / new search · Esc back"
         if cold and hits:
@@ -143,7 +144,7 @@ class HistoryScreen(_LabelList):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="history-box"):
-            yield Label(id="history-title", classes="dialog-hint")
+            yield Label(id="history-title", classes="dialog-hint", markup=False)
             yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -169,8 +170,8 @@ class HistoryScreen(_LabelList):
                 doc = self.session.store.document(entry.doc_pk)
                 titles[entry.doc_pk] = clean_line(doc.title) or clean_line(doc.doc_id)
             table.add_row(
-                entry.decided_at[:16].replace("T", " "), clean_line(entry.reviewer), _label_text(entry.label),
-                kinds.get(entry.id, entry.kind), titles[entry.doc_pk], clean_line(entry.note),
+                entry.decided_at[:16].replace("T", " "), Text(clean_line(entry.reviewer)), _label_text(entry.label),
+                kinds.get(entry.id, entry.kind), Text(titles[entry.doc_pk]), Text(clean_line(entry.note)),
                 key=f"{entry.doc_pk}:{entry.id}",
             )
         if table.row_count:

@@ -56,8 +56,8 @@ class HelpScreen(ModalScreen[None]):
         table.add_column()
         table.add_column(style="dim")
         for action in REVIEW_ACTIONS:
-            table.add_row(display_key(self.keys.get(action.id, action.key)), self.names.get(action.id, action.description),
-                          action.id)
+            table.add_row(Text(display_key(self.keys.get(action.id, action.key))),
+                          Text(self.names.get(action.id, action.description)), action.id)
         for keys, what in EXTRA_HELP:
             table.add_row(keys, what, "")
         with VerticalScroll(id="help-box", classes="dialog"):

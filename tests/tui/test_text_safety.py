@@ -79,3 +79,33 @@ async def test_a_hostile_document_is_shown_as_text(tmp_path: Path, no_user_keys:
         lines = [strip.text for strip in screen.query_one("#doc-text", Static).render_lines(screen.region)]
         assert not any("\x1b" in line or "\x07" in line for line in lines)
     store.close()
+
+
+async def test_brackets_in_titles_and_notes_are_text_in_search_and_history(tmp_path: Path, no_user_keys: Path) -> None:
+    """"[/]" in a title crashed the search list (Rich markup); "[corrected]" vanished from it."""
+    from textual.widgets import DataTable
+
+    store = Store.open(tmp_path / "review.db")
+    store.add_documents([NewDocument("m1.txt", "Title with [bold]markup[/bold] and [/] stray", "stray words",
+                                     tokens="stray words"),
+                         NewDocument("m2.txt", "Melatonin and sleep [corrected]", "sleep words", tokens="sleep words")])
+    store.record(2, "relevant", "alice", note="see [n=42] and [/]")
+    app = ReviewApp(ReviewSession(store, "alice"), prepare=False)
+    async with app.run_test() as pilot:
+        await pilot.press("slash")
+        await pilot.pause()
+        for char in "stray OR sleep":
+            await pilot.press("space" if char == " " else char)
+        await pilot.press("enter")
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        titles = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert sorted(titles) == ["Melatonin and sleep [corrected]", "Title with [bold]markup[/bold] and [/] stray"]
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        await pilot.press("h")
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        assert "[n=42] and [/]" in str(table.get_row_at(0)[5])
+        app.screen.query_one(DataTable).render_lines(app.screen.region)  # rendering raised MarkupError
+    store.close()
