@@ -9,8 +9,10 @@ file that cannot be read at all raises `IngestError`.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -24,9 +26,11 @@ from review.readers import clean_title, decode_text, detect_encoding, first_line
 RECORD_SUFFIXES: frozenset[str] = frozenset({".csv", ".tsv", ".jsonl", ".ndjson", ".ris"})
 """File name endings read as a collection of records (compared lower-cased)."""
 
-ID_COLUMNS = ("id", "doc_id", "record_id", "document_id", "key")
-TITLE_COLUMNS = ("title", "primary_title", "ti")
-TEXT_COLUMNS = ("text", "abstract", "body", "content", "notes_abstract", "ab")
+ID_COLUMNS = ("id", "doc_id", "record_id", "document_id", "key", "pmid")
+TITLE_COLUMNS = ("title", "primary_title", "primary title", "article title", "document title", "ti")
+"""Title columns: ours and ASReview's, Web of Science's "Article Title", IEEE Xplore's "Document Title"."""
+TEXT_COLUMNS = ("text", "abstract", "abstract note", "abstract_note", "body", "content", "notes_abstract", "ab")
+"""Text columns: Zotero's CSV calls the abstract "Abstract Note"."""
 LABEL_COLUMNS = ("label", "label_included", "included", "relevant", "final_included")
 """Columns whose values become decisions, in order of preference (compared case-insensitively)."""
 FILE_COLUMNS = ("filename", "file", "path")
@@ -172,8 +176,8 @@ def record_to_document(row: dict[str, Any], number: int, path: Path, labels: boo
     label_col = find_column(columns, LABEL_COLUMNS)
     raw_id = restore(_cell(row.get(id_col))) if id_col else ""  # an id our export neutralised reads back as itself
     doc_id = raw_id or f"{path.name}:{number}"
-    title = clean_title(_cell(row.get(title_col)) if title_col else "")
-    text = _cell(row.get(text_col)) if text_col else ""
+    title = clean_title(unmarked(_cell(row.get(title_col))) if title_col else "")
+    text = unmarked(_cell(row.get(text_col))) if text_col else ""
     if not text.strip():
         text = title  # a record with a title only (e.g. no abstract) is still reviewable
     if not text.strip():
@@ -190,6 +194,25 @@ def record_to_document(row: dict[str, Any], number: int, path: Path, labels: boo
         metadata=metadata,
         label=label,
     )
+
+
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});", re.IGNORECASE)
+_INLINE_TAG = re.compile(r"</?(?:i|b|em|strong|sup|sub|u|span|sc|p|br|div|jats:[a-z-]+)(?:\s[^<>]*)?/?>", re.IGNORECASE)
+
+
+def unmarked(text: str) -> str:
+    """`text` with HTML entities decoded and inline formatting tags dropped.
+
+    Bibliographic exports carry abstracts as escaped HTML ("Caf&eacute; &amp;
+    cognition", "<i>H. pylori</i>", "10<sup>5</sup>"); the reviewer should
+    read, and the model learn from, the words. Only formatting tags go, so a
+    plain "a < b > c" stays as it is.
+    """
+    if "&" in text:
+        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    if "<" in text:
+        text = _INLINE_TAG.sub(lambda m: "\n" if m.group(0).lower().startswith(("<p", "<br", "<div")) else "", text)
+    return text
 
 
 def _cell(value: Any) -> str:
@@ -344,6 +367,9 @@ def _ris_record(ref: dict[str, Any]) -> dict[str, Any]:
     record = {k: v for k, v in ref.items() if k != "unknown_tag"}
     for tag, values in (ref.get("unknown_tag") or {}).items():
         record[tag] = values if len(values) > 1 else values[0]
+    abstract, second = record.get("abstract"), record.pop("notes_abstract", None)
+    if second and second != abstract:  # AB and N2 both hold abstracts in some exports: keep both
+        record["abstract"] = f"{abstract}\n\n{second}" if abstract else second
     if "label" not in record:
         notes = ref.get("notes") or []
         for note in notes if isinstance(notes, list) else [notes]:

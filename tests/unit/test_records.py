@@ -222,3 +222,48 @@ def test_the_label_column_is_named_once_and_can_be_left_out(tmp_path: Path) -> N
                                              ("N/A", None), (None, None), (1.0, "1"), (0, "0")])
 def test_label_value(cell: object, label: str | None) -> None:
     assert label_value(cell) == label
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "doc_id", "title", "text"),
+    [
+        ("Key,Item Type,Title,Abstract Note", "K1,journalArticle,Zotero title,Zotero abstract", "K1", "Zotero title",
+         "Zotero abstract"),
+        ("Article Title,Authors,Abstract", "WoS title,Smith J,WoS abstract", "refs.csv:1", "WoS title", "WoS abstract"),
+        ("Document Title,Authors,Abstract", "IEEE title,Lee K,IEEE abstract", "refs.csv:1", "IEEE title",
+         "IEEE abstract"),
+        ("PMID,Title,Authors", "31415926,PubMed title,Doe A", "31415926", "PubMed title", "PubMed title"),
+        ("Article Title,Authors", "WoS title only,Smith J", "refs.csv:1", "WoS title only", "WoS title only"),
+    ],
+    ids=["zotero", "web-of-science", "ieee", "pubmed", "title-only"],
+)
+def test_the_column_names_of_common_exports(tmp_path: Path, header: str, row: str, doc_id: str, title: str,
+                                            text: str) -> None:
+    path = tmp_path / "refs.csv"
+    path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    docs, problems = load(path)
+    assert problems == []
+    assert [(d.doc_id, d.title, d.text) for d in docs] == [(doc_id, title, text)]
+
+
+def test_html_entities_and_formatting_tags_in_records_are_read_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "refs.csv"
+    path.write_text(
+        "id,title,abstract\n"
+        'r1,Caf&eacute; &amp; cognition,"Entities &lt;b&gt;bold&lt;/b&gt; &#8217;s and <i>H. pylori</i> at 10<sup>5</sup>"\n'
+        'r2,Plain,"a < b > c and AT&T; R&D"\n',
+        encoding="utf-8",
+    )
+    docs, _ = load(path)
+    assert docs[0].title == "Café & cognition"
+    assert docs[0].text == "Entities bold ’s and H. pylori at 105"
+    assert docs[1].text == "a < b > c and AT&T; R&D"
+
+
+def test_ris_with_both_abstract_tags_keeps_both(tmp_path: Path) -> None:
+    path = tmp_path / "refs.ris"
+    path.write_text("TY  - JOUR\nTI  - First RIS title &amp; more\nAB  - The AB abstract.\nN2  - The N2 abstract.\n"
+                    "ER  - \n", encoding="utf-8")
+    docs, _ = load(path)
+    assert docs[0].title == "First RIS title & more"
+    assert docs[0].text == "The AB abstract.\n\nThe N2 abstract."
