@@ -32,6 +32,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -41,8 +42,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BENCH = ROOT / ".." / "shared" / "bench"
-ENGINE_KEY = hashlib.sha1(b"".join((ROOT / "review" / f).read_bytes() for f in ("engine.py", "ranker.py"))).hexdigest()[:8]
-"""Ledgers are cached per version of the ranking code, so one table never mixes engines."""
+_TEXT_VERSION = re.search(rb"^TOKEN_CACHE_VERSION = (\d+)", (ROOT / "review" / "simulate.py").read_bytes(), re.M)
+ENGINE_KEY = hashlib.sha1(b"".join((ROOT / "review" / f).read_bytes() for f in ("engine.py", "ranker.py"))
+                          + (b"" if _TEXT_VERSION is None or _TEXT_VERSION[1] == b"2" else b"text" + _TEXT_VERSION[1])
+                          ).hexdigest()[:8]
+"""Ledgers are cached per version of the ranking code and of the text it reads (simulate's
+TOKEN_CACHE_VERSION; version 2 keeps the older keys), so one table never mixes engines."""
 OUT = ROOT / "benchmarks" / "out" / "stopping" / ENGINE_KEY
 os.environ.setdefault("REVIEW_CACHE_DIR", str(ROOT / "benchmarks" / "out" / "tokens"))
 

@@ -37,6 +37,7 @@ from review.records import (
     find_column,
     label_value,
     open_text,
+    unmarked,
 )
 from review.stopping import StoppingMonitor
 from review.store import normalise_label
@@ -46,7 +47,8 @@ RoundHook = Callable[[int, np.ndarray, np.ndarray, np.ndarray], "bool | None"]
 current scores for all rows); a truthy return stops the simulation (stopping rules)."""
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
-TOKEN_CACHE_VERSION = 2
+TOKEN_CACHE_VERSION = 3
+"""Bumped when the text fed to the tokeniser changes (3: HTML entities and tags read as import reads them)."""
 
 
 @dataclass(frozen=True)
@@ -147,8 +149,8 @@ def read_labelled(path: Path) -> LabelledData:
               for i, rec in enumerate(records)]
     return LabelledData(
         ids=ids,
-        titles=[str(rec.get(title_key) or "") if title_key else "" for rec in records],
-        texts=[str(rec.get(text_key) or "") if text_key else "" for rec in records],
+        titles=[unmarked(str(rec.get(title_key) or "")) if title_key else "" for rec in records],
+        texts=[unmarked(str(rec.get(text_key) or "")) if text_key else "" for rec in records],
         labels=np.asarray(labels, dtype=int),
         sha1=hashlib.sha1(raw).hexdigest(),
     )

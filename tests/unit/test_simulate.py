@@ -258,3 +258,14 @@ def test_learning_curve_refuses_counts_it_cannot_draw(counts: list[int]) -> None
     with pytest.raises(SimulationError, match=r"from 2 \(the two starting decisions\) to 62, the training split "
                                               r"\(90 documents less 28 held out for testing\)"):
         learning_curve(loaded_engine(tokens), gold, counts, seed=1)
+
+
+def test_simulate_reads_entities_and_tags_as_import_does(tmp_path: Path) -> None:
+    from review.records import read_records
+
+    path = tmp_path / "refs.csv"
+    path.write_text('id,title,abstract,label\nr1,Caf&eacute; &amp; tea,"<i>H. pylori</i> &lt; 10<sup>5</sup>",1\n'
+                    "r2,Plain,Plain text,0\n", encoding="utf-8")
+    data = read_labelled(path)
+    imported = list(read_records(path))
+    assert (data.titles[0], data.texts[0]) == (imported[0].title, imported[0].text) == ("Café & tea", "H. pylori < 105")
