@@ -230,8 +230,9 @@ def walk_folder(root: Path, on_error: Callable[[str, str], None]) -> Iterator[Pa
 
     Symbolic links are followed, but a folder is never entered twice, so a
     link loop ends the walk of that branch (and is reported). Hidden files
-    and folders (names starting with a dot) are passed over silently; other
-    files that cannot be imported are reported through `on_error`.
+    and folders (names starting with a dot) are not read but reported, a
+    folder once for all it holds, as is every other file that cannot be
+    imported, through `on_error`: nothing is left out unlisted.
     """
     visited = {_identity(root)}
     stack = [root]
@@ -248,9 +249,10 @@ def walk_folder(root: Path, on_error: Callable[[str, str], None]) -> Iterator[Pa
             continue
         subfolders = []
         for entry in entries:
-            if entry.name.startswith("."):
-                continue
             path = Path(entry.path)
+            if entry.name.startswith("."):
+                on_error(str(path), "hidden (the name starts with a dot): not read")
+                continue
             try:
                 if entry.is_dir():
                     key = _identity(path)

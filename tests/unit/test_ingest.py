@@ -68,6 +68,7 @@ def test_hostile_folder_is_reported_not_fatal(store: Store, hostile: Path) -> No
         "sub/loop": "symbolic link loop (folder already read)",
         "self.txt": "symbolic link loop",
         "dangling.txt": "broken symbolic link",
+        ".DS_Store": "hidden (the name starts with a dot): not read",
     }
     assert reasons["noise.txt"] in ("binary file, not text", "undecodable text (not UTF-8 and no other encoding fits)")
     assert report.added == 3
@@ -349,14 +350,16 @@ def test_interrupted_import_is_consistent_and_a_rerun_finishes(
     assert store.count_documents() == 10
 
 
-def test_walk_is_ordered_and_skips_hidden(tmp_path: Path) -> None:
+def test_walk_is_ordered_and_lists_what_is_hidden(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / ".git").mkdir()
     for name in ("b/2.txt", "b/1.txt", "a.txt", ".git/x.txt", ".hidden.txt"):
         (tmp_path / name).write_text("x", encoding="utf-8")
     errors: list[tuple[str, str]] = []
     found = [p.relative_to(tmp_path).as_posix() for p in walk_folder(tmp_path, lambda w, r: errors.append((w, r)))]
-    assert found == ["a.txt", "b/1.txt", "b/2.txt"] and errors == []
+    assert found == ["a.txt", "b/1.txt", "b/2.txt"]
+    hidden = "hidden (the name starts with a dot): not read"
+    assert errors == [(str(tmp_path / ".git"), hidden), (str(tmp_path / ".hidden.txt"), hidden)]  # .git once
 
 
 def test_bench_folder_of_2000_files_with_labels(store: Store) -> None:
