@@ -120,7 +120,7 @@ class ReviewSession:
         self._queue_reason = "import order"
         self._queue_version: int | None = None
         self._current: QueueItem | None = None
-        self._decided: set[int] = set(store.current_labels())
+        self._decided: set[int] = set(store.current_labels(by_original=True))
         self._validation_pending: set[int] = set()
         self._unsaved_ranking: tuple[Ranking, list[int]] | None = None
         self._unique_total: int | None = None
@@ -244,7 +244,7 @@ class ReviewSession:
             raise ReviewError("The model is still loading the corpus.")
         labels = np.full(len(self._pks), -1, dtype=np.int8)
         positive, negative = self.config.labels.positive, self.config.labels.negative
-        for pk, label in self.store.current_labels().items():
+        for pk, label in self.store.current_labels(by_original=True).items():
             row = self._row.get(pk)
             if row is None:
                 continue

@@ -197,7 +197,7 @@ def read_project(path: Path) -> LabelledData:
         raise SimulationError(str(exc)) from exc
     try:
         names = store.config().labels
-        current = store.current_labels()
+        current = store.current_labels(by_original=True)
         ids, titles, texts, labels, digest = [], [], [], [], hashlib.sha1()
         for doc in store.iter_documents():
             label = current.get(doc.pk)

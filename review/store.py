@@ -436,16 +436,30 @@ class Store:
         """The document's label now: its latest log entry's (None if undecided)."""
         return self._current_label(doc_pk)
 
-    def current_labels(self) -> dict[int, str]:
-        """pk -> label of every document whose latest log entry has a label."""
-        return {
-            pk: label
-            for pk, label in self.db.execute(
-                "SELECT d.doc_pk, d.label FROM decisions d JOIN "
-                "(SELECT doc_pk, MAX(id) AS id FROM decisions GROUP BY doc_pk) m ON d.id = m.id "
-                "WHERE d.label IS NOT NULL"
-            )
-        }
+    def current_labels(self, by_original: bool = False) -> dict[int, str]:
+        """pk -> label of every document whose latest log entry has a label.
+
+        Args:
+            by_original: Key each exact-duplicate group by its original and give
+                it the latest label of any of its copies (a labels file or a
+                record file can label a copy; a reviewer then decides the
+                original): every count, the model and the elusion test see
+                one document with one label.
+        """
+        rows = self.db.execute(
+            "SELECT d.doc_pk, d.label, d.id FROM decisions d JOIN "
+            "(SELECT doc_pk, MAX(id) AS id FROM decisions GROUP BY doc_pk) m ON d.id = m.id "
+            "WHERE d.label IS NOT NULL"
+        ).fetchall()
+        if not by_original:
+            return {pk: label for pk, label, _ in rows}
+        original = self.duplicate_map()
+        latest: dict[int, tuple[int, str]] = {}
+        for pk, label, entry_id in rows:
+            group = original.get(pk, pk)
+            if group not in latest or entry_id > latest[group][0]:
+                latest[group] = (entry_id, label)
+        return {pk: label for pk, (_, label) in latest.items()}
 
     def record(
         self,
@@ -653,8 +667,7 @@ class Store:
     def counts(self) -> dict[str, Any]:
         """The numbers `review status` prints (decisions counted on unique documents)."""
         labels = self.config().labels
-        dupes = self.duplicate_pks()
-        values = [label for pk, label in self.current_labels().items() if pk not in dupes]
+        values = list(self.current_labels(by_original=True).values())
         last = self.db.execute(
             "SELECT source, finished_at, added FROM import_batches ORDER BY id DESC LIMIT 1"
         ).fetchone()

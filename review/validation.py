@@ -63,7 +63,7 @@ class Validation:
 
 def _undecided_unique(store: Store) -> list[int]:
     # Skipped documents are unreviewed: they may hide exactly what the test looks for.
-    decided = {pk for pk, label in store.current_labels().items() if label != SKIPPED}
+    decided = {pk for pk, label in store.current_labels(by_original=True).items() if label != SKIPPED}
     pks, _, dupes = store.corpus()
     return [pk for pk, dup in zip(pks, dupes) if not dup and pk not in decided]
 
@@ -79,7 +79,7 @@ def _ready(store: Store) -> tuple[ReviewConfig, int, list[int]]:
     if current is not None and not current.complete:
         raise ReviewError(f"An elusion sample is still open: {current.text()}", "Validation under way")
     config = store.config()
-    found = sum(1 for label in store.current_labels().values() if label == config.labels.positive)
+    found = sum(1 for label in store.current_labels(by_original=True).values() if label == config.labels.positive)
     rest = _undecided_unique(store)
     if found == 0:
         raise ReviewError("Nothing relevant has been found yet: an elusion test cannot bound recall.", "Too early")
@@ -162,7 +162,7 @@ def start(store: Store, size: int | None = None, random_state: int | None = None
     name = f"{PREFIX}{n}"
     pks = random.Random(random_state).sample(rest, size)
     store.add_sample(name, pks)
-    last_pk = max([*rest, *store.current_labels()])  # every non-duplicate document is in one or the other
+    last_pk = max([*rest, *store.current_labels(by_original=True)])  # every non-duplicate document is in one or the other
     store.set_setting(SETTING, {"name": name, "found": found, "unreviewed": len(rest), "drawn_at": now(),
                                 "last_pk": last_pk, "previous": store.setting(SETTING)})
     return Validation(name, size, 0, 0, found, len(rest), config.target_recall, config.confidence, None)

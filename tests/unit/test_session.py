@@ -323,3 +323,33 @@ def test_an_engine_saved_while_a_document_changed_is_not_trusted(filled_store: S
     vectorizer = fresh.engine._vectorizer
     row = fresh._row[filled_store.document_by_id("d001").pk]
     assert "zebra" in {vectorizer.terms_[c] for c in vectorizer.matrix_[row].indices}
+
+
+def test_a_label_on_a_copy_is_the_groups_label_everywhere(store: Store) -> None:
+    """A labels file marked a copy relevant: the original is not served again, and status, the
+    screen's counts, the model and the elusion test all see one relevant document; a later
+    decision on the original wins everywhere."""
+    from review import validation
+    from review.status import project_status
+
+    original = tiny_docs(1)[0]
+    store.add_documents(tiny_docs(12) + [NewDocument("copy", original.title, original.text)])
+    copy_pk = store.document_by_id("copy").pk
+    store.record(copy_pk, "relevant", "import", kind="import")
+    session = ReviewSession(store, "ann")
+    session.prepare()
+    served = set()
+    while (item := session.current()) is not None:
+        served.add(item.document.doc_id)
+        session.skip()
+    assert original.doc_id not in served and len(served) == 11
+    assert session.progress().relevant == project_status(store)["relevant"] == 1
+    snapshot = session.training_snapshot()
+    assert snapshot.labels[session._row[store.document_by_id(original.doc_id).pk]] == 1
+    assert validation._ready(store)[1] == 1  # relevant found, not 2
+
+    store.record(store.document_by_id(original.doc_id).pk, "not relevant", "ann")
+    later = ReviewSession(store, "ann")
+    later.prepare()
+    assert (later.progress().relevant, later.progress().not_relevant) == (0, 1)
+    assert (project_status(store)["relevant"], project_status(store)["not_relevant"]) == (0, 1)
