@@ -84,6 +84,8 @@ class _Run:
     tokenised_chars: int = 0
     label_sources: list[str] = field(default_factory=list)
     labels_file_matched: int = 0
+    kept_labels: list[str] = field(default_factory=list)
+    """doc_ids of the labels file whose reviewer's different decision was kept."""
 
     def error(self, where: str, reason: str) -> None:
         self.skipped.append((where, reason))
@@ -478,6 +480,10 @@ def _attach_labels_file(run: _Run, labels_file: Path, sources: Sequence[Path]) -
     except IngestError as exc:
         run.error(where, exc.message)
     unknown += _attach(run, pairs)
+    if run.kept_labels:
+        sample = ", ".join(repr(k) for k in run.kept_labels[:3])
+        run.notes.append((where, f"{len(run.kept_labels)} row(s) differ from a reviewer's decision, which is kept, "
+                                 f"e.g. {sample}"))
     if run.labels_attached > attached_before:
         run.label_sources.append(labels_file.name)
     if bad:
@@ -493,7 +499,7 @@ def _attach_labels_file(run: _Run, labels_file: Path, sources: Sequence[Path]) -
 def _attach(run: _Run, pairs: list[tuple[str, str]]) -> list[str]:
     if not pairs:
         return []
-    attached, unknown = run.store.attach_labels(pairs)
+    attached, unknown = run.store.attach_labels(pairs, kept=run.kept_labels)
     run.labels_attached += attached
     run.labels_file_matched += len(pairs) - len(unknown)
     return unknown

@@ -547,19 +547,26 @@ class Store:
         )
         return {r[1]: _decision(r) for r in rows}
 
-    def attach_labels(self, pairs: Sequence[tuple[str, str]], reviewer: str = "import") -> tuple[int, list[str]]:
+    def attach_labels(self, pairs: Sequence[tuple[str, str]], reviewer: str = "import",
+                      kept: list[str] | None = None) -> tuple[int, list[str]]:
         """Attach labels by doc_id as decisions of `reviewer`; returns (attached, unknown ids).
 
         A document whose latest decision was made by a person (not by an
-        import) keeps it: a labels file never overrides a reviewer.
+        import) keeps it: a labels file never overrides a reviewer. A skip is
+        no decision, so a label replaces it.
+
+        Args:
+            kept: Receives the doc_ids whose reviewer's label differs from the
+                one given and was kept.
 
         Raises:
             ConfigError: a label value is neither of the project's labels nor a common synonym.
         """
         with self._write():
-            return self._attach(pairs, reviewer)
+            return self._attach(pairs, reviewer, kept)
 
-    def _attach(self, pairs: Sequence[tuple[str, str]], reviewer: str) -> tuple[int, list[str]]:
+    def _attach(self, pairs: Sequence[tuple[str, str]], reviewer: str,
+                kept: list[str] | None = None) -> tuple[int, list[str]]:
         labels = self.config().labels
         attached, unknown = 0, []
         stamp = now()
@@ -571,7 +578,11 @@ class Store:
                 continue
             latest = self.latest_entry(row[0])
             previous = latest.label if latest else None
-            if previous == label or (latest is not None and latest.kind != "import" and previous is not None):
+            if previous == label:
+                continue
+            if latest is not None and latest.kind != "import" and previous not in (None, SKIPPED):
+                if kept is not None:
+                    kept.append(doc_id)
                 continue
             self.db.execute(
                 "INSERT INTO decisions (doc_pk, label, reviewer, decided_at, previous_label, kind, note, tags) "

@@ -11,7 +11,7 @@ import pytest
 
 from review.errors import IngestError
 from review.ingest import check_sources, import_sources, walk_folder
-from review.models import ImportReport
+from review.models import SKIPPED, ImportReport
 from review.store import Store
 
 BENCH = Path(__file__).resolve().parents[2] / ".." / "shared" / "bench"
@@ -522,3 +522,21 @@ def test_a_labels_file_reports_how_many_rows_matched(store: Store, tmp_path: Pat
     assert (one.labels_attached, one.labels_file_matched, one.label_sources) == (1, 1, ("lab.csv",))
     again = run_import(store, labels_file=labels)  # already attached: matched, though nothing new
     assert (again.labels_attached, again.labels_file_matched) == (0, 1)
+
+
+def test_labels_file_rows_a_reviewer_decided_otherwise_are_named_and_skips_take_a_label(store: Store,
+                                                                                       tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("a", "b", "c"):
+        (docs / f"{name}.txt").write_text(f"Memo {name}\nabout prices {name}", encoding="utf-8")
+    run_import(store, docs)
+    store.record(store.document_by_id("a.txt").pk, "relevant", "ann")
+    store.record(store.document_by_id("b.txt").pk, SKIPPED, "ann")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("id,label\na.txt,0\nb.txt,1\nc.txt,1\n", encoding="utf-8")
+    report = run_import(store, labels_file=labels)
+    assert report.labels_attached == 2
+    assert store.current_label(store.document_by_id("a.txt").pk) == "relevant"  # the reviewer's stays
+    assert store.current_label(store.document_by_id("b.txt").pk) == "relevant"
+    assert report.notes == ((str(labels), "1 row(s) differ from a reviewer's decision, which is kept, e.g. 'a.txt'"),)
