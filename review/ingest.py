@@ -465,13 +465,13 @@ def _attach_labels_file(run: _Run, labels_file: Path, sources: Sequence[Path]) -
     where = str(labels_file)
     folders = [s.resolve() for s in sources if s.is_dir()]
     pairs: list[tuple[str, str]] = []
-    bad: list[str] = []
+    bad: list[tuple[str, str]] = []
     unknown: list[str] = []
     attached_before = run.labels_attached
     try:
         for raw_id, filename, label in read_labels(labels_file):
             if not _valid_label(label, run.labels):
-                bad.append(raw_id)
+                bad.append((raw_id, label))
                 continue
             pairs.append((_resolve_id(run, raw_id, filename, labels_file.parent, folders), label))
             if len(pairs) >= 2000:
@@ -487,7 +487,9 @@ def _attach_labels_file(run: _Run, labels_file: Path, sources: Sequence[Path]) -
     if run.labels_attached > attached_before:
         run.label_sources.append(labels_file.name)
     if bad:
-        run.error(where, f"{len(bad)} unknown label value(s), e.g. for id {bad[0]!r}")
+        values = ", ".join(repr(v) for v in dict.fromkeys(label for _, label in bad))
+        run.error(where, f"{len(bad)} row(s) left out, their label is not one this project knows ({values}), "
+                         f"e.g. id {bad[0][0]!r}")
     if unknown:
         sample = ", ".join(repr(u) for u in unknown[:3])
         if run.labels_file_matched:  # a labels file for more than this project holds: worth knowing, no error

@@ -249,6 +249,9 @@ def open_text(path: Path) -> io.TextIOWrapper:
         raise IngestError("file not found") from None
     except OSError as exc:
         raise IngestError(f"cannot read: {exc.strerror or exc}") from None
+    if not handle.seekable():  # a pipe, e.g. --labels <(grep … labels.csv): read it whole to sniff it
+        with handle:
+            handle = io.BufferedReader(io.BytesIO(handle.read()))  # type: ignore[assignment]
     sample = handle.read(_SNIFF_BYTES)
     handle.seek(0)
     if not sample.strip():

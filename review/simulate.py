@@ -165,14 +165,14 @@ def _gold_label(cell: object, where: str, column: str) -> int:
     names = LabelSet()
     value = label_value(cell)
     if value is None:
-        raise SimulationError(f"{where}: no label in column {column!r}; a simulation needs 1 or 0 for every record.")
+        raise SimulationError(f"{where}: no label in column {column!r}; a simulation needs a label for every record (1/0, yes/no, true/false or the label names).")
     try:
         label = normalise_label(value, names)
     except ConfigError:
         raise SimulationError(f"{where}: label {value!r} is not a known label "
                               "(use 1/0, yes/no, true/false or relevant/not relevant).") from None
     if label == SKIPPED:
-        raise SimulationError(f"{where}: label {value!r} means undecided; a simulation needs 1 or 0 for every record.")
+        raise SimulationError(f"{where}: label {value!r} means undecided; a simulation needs a label for every record (1/0, yes/no, true/false or the label names).")
     return 1 if label == names.positive else 0
 
 

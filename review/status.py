@@ -43,7 +43,9 @@ def render_status(info: dict[str, Any]) -> str:
     ]
     last = info.get("last_import")
     if last:
-        lines.append(f"Last import    {last['source']} ({last['added']} added, {last['finished_at'] or 'unfinished'})")
+        copies = f", {last['duplicates']} exact duplicates" if last.get("duplicates") else ""
+        when = last["finished_at"] or "not finished: interrupted or still running; what it stored is kept"
+        lines.append(f"Last import    {last['source']} ({last['added']} added{copies}, {when})")
     model = info.get("model")
     lines.append(
         f"Model          v{model['version']} trained on {model['n_labels']} labels ({model['strategy']}), {model['created_at']}"

@@ -680,8 +680,16 @@ class Store:
         labels = self.config().labels
         values = list(self.current_labels(by_original=True).values())
         last = self.db.execute(
-            "SELECT source, finished_at, added FROM import_batches ORDER BY id DESC LIMIT 1"
+            "SELECT id, source, finished_at, added, duplicates FROM import_batches ORDER BY id DESC LIMIT 1"
         ).fetchone()
+        last_import = None
+        if last is not None:
+            batch_id, source, finished_at, added, duplicates = last
+            if finished_at is None:  # interrupted (or still running): count what it has stored so far
+                added, duplicates = self.db.execute(
+                    "SELECT COALESCE(SUM(duplicate_of IS NULL), 0), COALESCE(SUM(duplicate_of IS NOT NULL), 0) "
+                    "FROM documents WHERE batch_id = ?", [batch_id]).fetchone()
+            last_import = {"source": source, "finished_at": finished_at, "added": added, "duplicates": duplicates}
         return {
             "documents": self.count_documents(),
             "unique_documents": self.count_documents(include_duplicates=False),
@@ -692,7 +700,7 @@ class Store:
             "duplicates": self.count_documents() - self.count_documents(include_duplicates=False),
             "import_errors": int(self.db.execute("SELECT COUNT(*) FROM import_errors").fetchone()[0]),
             "labels": {"positive": labels.positive, "negative": labels.negative},
-            "last_import": None if last is None else {"source": last[0], "finished_at": last[1], "added": last[2]},
+            "last_import": last_import,
         }
 
 

@@ -236,7 +236,7 @@ def test_labels_file_attaches_by_id_file_name_or_stem(store: Store, tmp_path: Pa
     labels_now = {store.document(pk).doc_id: lab for pk, lab in store.current_labels().items()}
     assert labels_now == {"r0.txt": "relevant", "r1.txt": "not relevant", "r2.txt": "relevant"}
     problems = [reason for where, reason in report.skipped if where == str(labels)]
-    assert problems == ["1 unknown label value(s), e.g. for id 'r3'"]
+    assert problems == ["1 row(s) left out, their label is not one this project knows ('maybe-ish'), e.g. id 'r3'"]
     # rows for documents this project does not hold are a note, not an import error: the file matched others
     assert (str(labels), "1 id(s) match no document, e.g. 'zz'") in report.notes
     again = run_import(store, root / "docs", labels_file=labels)

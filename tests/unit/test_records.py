@@ -267,3 +267,23 @@ def test_ris_with_both_abstract_tags_keeps_both(tmp_path: Path) -> None:
     docs, _ = load(path)
     assert docs[0].title == "First RIS title & more"
     assert docs[0].text == "The AB abstract.\n\nThe N2 abstract."
+
+
+def test_a_labels_file_can_come_from_a_pipe() -> None:
+    """`review import --labels <(grep … labels.csv)` hands over /dev/fd/N, which cannot seek."""
+    import os
+    import threading
+
+    from review.records import read_labels
+
+    read_end, write_end = os.pipe()
+
+    def feed() -> None:
+        with os.fdopen(write_end, "wb") as out:
+            out.write(b"id,label\nr1,1\nr2,0\n")
+
+    threading.Thread(target=feed).start()
+    try:
+        assert list(read_labels(Path(f"/dev/fd/{read_end}"))) == [("r1", "", "1"), ("r2", "", "0")]
+    finally:
+        os.close(read_end)

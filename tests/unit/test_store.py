@@ -227,3 +227,16 @@ def test_a_corrected_title_is_an_update(store: Store) -> None:
     again = store.add_documents([NewDocument("r1", "Stimulants for ADHD: a trial", "Abstract.")])
     assert (again.updated, again.unchanged) == (1, 0)
     assert store.document_by_id("r1").title == "Stimulants for ADHD: a trial"
+
+
+def test_an_interrupted_import_reports_what_it_stored(store: Store) -> None:
+    from review.models import ImportReport
+    from review.status import project_status, render_status
+
+    batch = store.begin_batch("big folder")
+    store.add_documents([NewDocument("a", "A", "one"), NewDocument("b", "B", "two"), NewDocument("c", "a", "ONE")], batch)
+    last = store.counts()["last_import"]
+    assert (last["added"], last["duplicates"], last["finished_at"]) == (2, 1, None)
+    assert "(2 added, 1 exact duplicates, not finished" in render_status(project_status(store))
+    store.finish_batch(batch, ImportReport(batch, 2, 1, 0, 0, 0, (), 1.0))
+    assert store.counts()["last_import"]["finished_at"] is not None
