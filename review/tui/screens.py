@@ -141,12 +141,17 @@ class ReviewScreen(Screen[None]):
         else:
             labels = self.session.config.labels
             recall = self.recall.text if self.recall is not None else "no estimate yet"
+            skipped = progress.skipped
             state.show(
-                "Everything has been reviewed.",
+                f"Nothing left to review but the {skipped:,} you skipped." if skipped
+                else "Everything has been reviewed.",
                 f"{progress.reviewed:,} of {progress.total:,} documents decided: {progress.relevant:,} "
-                f"{labels.positive}, {progress.not_relevant:,} {labels.negative}, {progress.skipped:,} skipped.\n"
+                f"{labels.positive}, {progress.not_relevant:,} {labels.negative}, {skipped:,} skipped.\n"
                 f"Estimated recall: {recall}.\n\n"
-                f"Change any decision from the history ({self._key('history')}) or undo ({self._key('undo')}); "
+                + (f"Skipped documents are not served again: decide them in the history ({self._key('history')}), "
+                   f"where {self._key('relevant')} / {self._key('not_relevant')} label the highlighted one.\n"
+                   if skipped else "")
+                + f"Change any decision from the history ({self._key('history')}) or undo ({self._key('undo')}); "
                 "export them with `review export -o decisions.csv`.\n"
                 f"Press {self._key('quit')} to quit.",
             )
