@@ -2,7 +2,7 @@
 
 Each supported format has a small reader built on a well-kept library:
 pypdf, python-docx, BeautifulSoup (html.parser), the standard `email`
-package and charset-normalizer for text whose encoding is not UTF-8.
+package (in `review.mail`) and charset-normalizer for text whose encoding is not UTF-8.
 Anything unusable raises `IngestError` with a short reason meant for the
 import report; nothing here prints or logs.
 """
@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,8 +41,17 @@ _LATIN_CODEPAGES = frozenset({
 })
 _BLOCK_TAGS = [
     "p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
-    "header", "footer", "blockquote", "pre", "ul", "ol", "dl", "dt", "dd", "hr", "title", "address",
+    "header", "footer", "blockquote", "pre", "ul", "ol", "dl", "dt", "dd", "hr", "address", "main",
+    "nav", "aside", "figure", "figcaption", "caption", "details", "summary", "form", "fieldset",
+    "legend", "center", "dialog", "menu",
 ]
+_TITLE_ENDS = frozenset(_BLOCK_TAGS) | {"body", "head", "html"}
+_BLOCK_MARK = "\x1e"
+"""Put around block elements; the text is split at it and each piece, trimmed, becomes a line."""
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W_P, _W_TBL, _W_TR, _W_TC = _W + "p", _W + "tbl", _W + "tr", _W + "tc"
+_W_WRAPPERS = frozenset({_W + "sdt", _W + "sdtContent", _W + "customXml"})
+"""Content controls and custom XML hold paragraphs and tables of their own."""
 _BLANK_LINES = re.compile(r"\n{3,}")
 _SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 
@@ -268,20 +277,48 @@ def _read_plain(data: bytes) -> ReadResult:
 
 
 def html_to_text(markup: str | bytes) -> tuple[str, str]:
-    """The title and visible text of an HTML page (scripts and styles dropped)."""
+    """The title and visible text of an HTML page (scripts and styles dropped).
+
+    Block elements (paragraphs, headings, list items, table rows…) start and
+    end a line; inline elements such as <b> do not break the text.
+    """
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
+    title = _take_title(soup)
+    for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
+    if soup.head is not None:
+        soup.head.unwrap()  # what is left in it is visible (html.parser puts stray body content there)
     for tag in soup("br"):
         tag.replace_with("\n")
     for tag in soup(["td", "th"]):
         tag.append("\t")
     for tag in soup(_BLOCK_TAGS):
-        tag.append("\n")
-    return title, soup.get_text()
+        tag.insert(0, _BLOCK_MARK)  # inside the tag: insert_before is slow with many siblings
+        tag.append(_BLOCK_MARK)
+    pieces = (piece.strip() for piece in soup.get_text().split(_BLOCK_MARK))
+    return title, "\n".join(piece for piece in pieces if piece)
+
+
+def _take_title(soup: Any) -> str:
+    """Remove the <title> from `soup` and return its text.
+
+    html.parser does not close an unclosed <title> at <body>, so the page ends
+    up inside it: the title stops at the first block element, and everything
+    from there on stays in the page.
+    """
+    tag = soup.title
+    if tag is None:
+        return ""
+    words = []
+    for node in list(tag.children):
+        if getattr(node, "name", None) in _TITLE_ENDS:
+            break
+        words.append(node.get_text(" "))
+        node.extract()
+    tag.unwrap()
+    return " ".join(" ".join(words).split())
 
 
 def _read_html(data: bytes) -> ReadResult:
@@ -296,54 +333,7 @@ def _read_html(data: bytes) -> ReadResult:
         except UnicodeDecodeError:
             markup = data  # BeautifulSoup follows a declared <meta charset>, else detects one
     title, text = html_to_text(markup)
-    return ReadResult(title, text, {})
-
-
-# -- e-mail ----------------------------------------------------------------
-
-
-def _read_eml(data: bytes) -> ReadResult:
-    import email
-    from email import policy
-
-    if b"\x00" in data[:_BINARY_SAMPLE]:
-        raise IngestError("binary file, not an e-mail")
-    try:
-        msg = email.message_from_bytes(data, policy=policy.default)
-        meta = {key: str(msg[key]) for key in ("From", "To", "Cc", "Date") if msg[key] is not None}
-        subject = str(msg["Subject"] or "")
-        text = _email_body(msg)
-        attachments = [part.get_filename() for part in msg.iter_attachments() if part.get_filename()]
-    except IngestError:
-        raise
-    except Exception as exc:  # the email package raises many types on malformed input
-        raise IngestError(f"malformed e-mail ({type(exc).__name__})") from None
-    meta = {key.lower(): value for key, value in meta.items()}
-    if attachments:
-        meta["attachments"] = attachments
-    if not text.strip():
-        raise IngestError("e-mail has no text body")
-    return ReadResult(subject, text, meta)
-
-
-def _email_body(msg: Any) -> str:
-    part = msg.get_body(preferencelist=("plain",))
-    if part is not None:
-        return _part_text(part)
-    part = msg.get_body(preferencelist=("html",))
-    if part is not None:
-        return html_to_text(_part_text(part))[1]
-    if msg.is_multipart():
-        return ""
-    return _part_text(msg)
-
-
-def _part_text(part: Any) -> str:
-    try:
-        return str(part.get_content())
-    except (LookupError, UnicodeError, ValueError):  # unknown or wrong charset
-        payload = part.get_payload(decode=True) or b""
-        return decode_text(payload)[0] if payload else ""
+    return ReadResult(title, text if text.strip() else title, {})
 
 
 # -- PDF -------------------------------------------------------------------
@@ -354,8 +344,6 @@ def _read_pdf(data: bytes) -> ReadResult:
 
     if b"%PDF-" not in data[:1024]:
         raise IngestError("not a PDF file (no PDF header)")
-    if b"%%EOF" not in data[-4096:]:
-        raise IngestError("truncated PDF (no end-of-file marker)")
     # pypdf logs recoverable problems as warnings; they are not ours to print.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
@@ -371,6 +359,9 @@ def _read_pdf(data: bytes) -> ReadResult:
     except IngestError:
         raise
     except Exception as exc:  # pypdf raises many types on corrupt input
+        # Only a file pypdf cannot read is called truncated: bytes after %%EOF are harmless.
+        if b"%%EOF" not in data:
+            raise IngestError("truncated PDF (no end-of-file marker)") from None
         raise IngestError(f"corrupt PDF ({type(exc).__name__})") from None
     text = "\n\n".join(pages)
     if not text.strip():
@@ -388,10 +379,10 @@ def _read_docx(data: bytes) -> ReadResult:
         raise IngestError("not a DOCX file (not a zip archive)")
     try:
         document = docx.Document(io.BytesIO(data))
-        parts = [p.text for p in document.paragraphs]
-        for table in document.tables:
-            for row in table.rows:
-                parts.append("\t".join(cell.text for cell in row.cells))
+        lines = list(_docx_lines(document.element.body))
+        margins = _docx_headers_footers(document)
+        if margins:
+            lines += ["", "--- Header/footer ---", *margins]
         core = document.core_properties
         title = core.title or ""
         meta: dict[str, Any] = {}
@@ -401,7 +392,42 @@ def _read_docx(data: bytes) -> ReadResult:
             meta["created"] = core.created.isoformat()
     except Exception as exc:  # zipfile, lxml and python-docx errors on corrupt input
         raise IngestError(f"corrupt DOCX ({type(exc).__name__})") from None
-    return ReadResult(title, "\n".join(parts), meta)
+    return ReadResult(title, "\n".join(lines), meta)
+
+
+def _docx_lines(element: Any) -> Iterator[str]:
+    """The paragraphs and table rows of a body, table cell, header or footer, in reading order."""
+    for child in element.iterchildren():
+        if child.tag == _W_P:
+            yield child.text  # python-docx's paragraph element: runs, tabs, breaks and hyperlinks
+        elif child.tag == _W_TBL:
+            yield from _docx_rows(child)
+        elif child.tag in _W_WRAPPERS:
+            yield from _docx_lines(child)
+
+
+def _docx_rows(table: Any) -> Iterator[str]:
+    """One line per row, cells apart by tabs; a cell holding paragraphs or tables spans lines
+    (empty ones left out: Word ends every cell, and a table in one, with a paragraph)."""
+    for row in table.iterchildren(_W_TR):
+        cells = (filter(str.strip, _docx_lines(cell)) for cell in row.iterchildren(_W_TC))
+        yield "\t".join("\n".join(lines) for lines in cells)
+
+
+def _docx_headers_footers(document: Any) -> list[str]:
+    """The lines of every header, then every footer, each line once."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    rels = [rel for rel in document.part.rels.values() if not rel.is_external]
+    parts = [rel.target_part for kind in (RT.HEADER, RT.FOOTER) for rel in rels if rel.reltype == kind]
+    lines = (line for part in parts for line in _docx_lines(part.element) if line.strip())
+    return list(dict.fromkeys(lines))
+
+
+def _read_eml(data: bytes) -> ReadResult:
+    from review.mail import read_eml
+
+    return read_eml(data)
 
 
 _READERS: dict[str, Callable[[bytes], ReadResult]] = {

@@ -8,6 +8,7 @@ import os
 import random
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,6 +61,12 @@ def make_docx(paragraphs: list[str], title: str = "", table: list[list[str]] | N
             for c, value in enumerate(row):
                 grid.cell(r, c).text = value
     document.core_properties.title = title
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def save_docx(document: Any) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -229,10 +236,30 @@ def test_html_without_title_uses_first_line(tmp_path: Path) -> None:
     assert result.title == "First paragraph here"
 
 
+def test_html_with_an_unclosed_title_keeps_its_page(tmp_path: Path) -> None:
+    result = read_file(write(tmp_path, "b.html", "<html><head><title>Broken<body><p>Text here</p>"))
+    assert (result.title, result.text) == ("Broken", "Text here")
+
+
+def test_html_with_only_a_title_is_read_as_its_title(tmp_path: Path) -> None:
+    page = "<html><head><title>Only a title</title></head><body><script>x()</script></body></html>"
+    result = read_file(write(tmp_path, "t.html", page))
+    assert (result.title, result.text) == ("Only a title", "Only a title")
+
+
+def test_html_block_elements_separate_words_and_inline_ones_do_not(tmp_path: Path) -> None:
+    page = (
+        "<div>Broken <i>markup</i> here<p>more &amp; text</p>after<ul><li>one</li><li>t<b>w</b>o</li></ul>"
+        "<h2>Head</h2>tail<blockquote>quoted</blockquote>end</div>"
+    )
+    result = read_file(write(tmp_path, "g.html", page))
+    assert result.text.split("\n") == ["Broken markup here", "more & text", "after", "one", "two", "Head", "tail", "quoted", "end"]
+
+
 # -- e-mail ------------------------------------------------------------------
 
 
-def test_email_subject_is_the_title_and_headers_are_metadata(tmp_path: Path) -> None:
+def test_email_subject_is_the_title_and_headers_lead_the_text(tmp_path: Path) -> None:
     mail = (
         "From: Dana Reyes <dana@example.com>\nTo: sales@example.com\n"
         "Subject: =?utf-8?q?Caf=C3=A9_pricing?=\nDate: Mon, 4 Mar 2024 09:15:00 +0000\n"
@@ -240,7 +267,10 @@ def test_email_subject_is_the_title_and_headers_are_metadata(tmp_path: Path) -> 
     )
     result = read_file(write(tmp_path, "m.eml", mail))
     assert result.title == "Café pricing"
-    assert result.text == "Hi all,\nthe new prices start Monday."
+    assert result.text == (
+        "From: Dana Reyes <dana@example.com>\nTo: sales@example.com\nDate: Mon, 04 Mar 2024 09:15:00 +0000\n\n"
+        "Hi all,\nthe new prices start Monday."
+    )
     assert result.metadata["from"] == "Dana Reyes <dana@example.com>"
     assert result.metadata["to"] == "sales@example.com"
     assert "2024" in result.metadata["date"]
@@ -261,21 +291,16 @@ def test_email_prefers_the_plain_part_and_falls_back_to_html(tmp_path: Path) -> 
     assert read_file(write(tmp_path, "html.eml", bytes(html_only))).text == "html words"
 
 
-def test_email_attachment_names_are_kept_and_no_body_is_an_error(tmp_path: Path) -> None:
+def test_email_attachment_names_are_kept_as_readable_text(tmp_path: Path) -> None:
     from email.message import EmailMessage
 
     msg = EmailMessage()
     msg["Subject"] = "See attached"
     msg.set_content("The file is attached.")
     msg.add_attachment(b"%PDF-1.4 ...", maintype="application", subtype="pdf", filename="prices.pdf")
+    msg.add_attachment("a note", filename="notes.txt")
     result = read_file(write(tmp_path, "att.eml", bytes(msg)))
-    assert result.metadata["attachments"] == ["prices.pdf"]
-
-    empty = EmailMessage()
-    empty["Subject"] = "Nothing"
-    empty.add_attachment(b"\x00\x01", maintype="application", subtype="octet-stream", filename="x.bin")
-    with pytest.raises(IngestError, match="no text"):
-        read_file(write(tmp_path, "empty.eml", bytes(empty)))
+    assert result.metadata["attachments"] == "prices.pdf, notes.txt"  # shown as is next to the document
 
 
 # -- PDF ---------------------------------------------------------------------
@@ -292,6 +317,11 @@ def test_pdf_text_and_metadata_title(tmp_path: Path) -> None:
 def test_pdf_without_metadata_title_uses_first_line(tmp_path: Path) -> None:
     result = read_file(write(tmp_path, "d.pdf", make_pdf("Plain first line")))
     assert result.title == "Plain first line"
+
+
+def test_pdf_with_bytes_after_the_end_marker_is_read(tmp_path: Path) -> None:
+    data = make_pdf("Rebate schedule for northern region") + b"\n" + b"x" * 10_000
+    assert "Rebate schedule for northern region" in read_file(write(tmp_path, "tail.pdf", data)).text
 
 
 def test_truncated_and_corrupt_pdfs_are_refused(tmp_path: Path) -> None:
@@ -317,6 +347,52 @@ def test_docx_paragraphs_tables_and_core_title(tmp_path: Path) -> None:
 def test_docx_without_title_uses_first_line(tmp_path: Path) -> None:
     result = read_file(write(tmp_path, "m.docx", make_docx(["", "Opening line", "more"])))
     assert result.title == "Opening line"
+
+
+def test_docx_tables_stay_in_reading_order_with_nested_cells(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Before the table")
+    grid = document.add_table(rows=2, cols=2)
+    grid.cell(0, 0).text, grid.cell(0, 1).text = "Region", "Rise"
+    grid.cell(1, 0).text = "North"
+    inner = grid.cell(1, 1).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text, inner.cell(0, 1).text = "5%", "from May"
+    document.add_paragraph("After the table")
+    result = read_file(write(tmp_path, "t.docx", save_docx(document)))
+    assert result.text.split("\n") == ["Before the table", "Region Rise", "North 5% from May", "After the table"]
+
+
+def test_docx_headers_and_footers_come_last_once_each(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Body text")
+    document.sections[0].header.paragraphs[0].text = "Confidential"
+    document.sections[0].footer.paragraphs[0].text = "Acme Ltd"
+    second = document.add_section()
+    second.header.is_linked_to_previous = False
+    second.header.paragraphs[0].text = "Confidential"  # a second header part with the same words
+    document.add_paragraph("Second section")
+    result = read_file(write(tmp_path, "h.docx", save_docx(document)))
+    assert result.text.split("\n") == [
+        "Body text", "", "Second section", "", "--- Header/footer ---", "Confidential", "Acme Ltd",
+    ]  # the empty line is the section break's paragraph
+
+
+def test_docx_content_controls_are_read_in_place(tmp_path: Path) -> None:
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    document.add_paragraph("First")
+    document.add_paragraph("Last")
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    paragraph = "<w:p><w:r><w:t>Inside a control</w:t></w:r></w:p>"
+    document.element.body.insert(1, parse_xml(f'<w:sdt xmlns:w="{w}"><w:sdtContent>{paragraph}</w:sdtContent></w:sdt>'))
+    result = read_file(write(tmp_path, "c.docx", save_docx(document)))
+    assert result.text.split("\n") == ["First", "Inside a control", "Last"]
 
 
 def test_corrupt_docx_is_refused(tmp_path: Path) -> None:
