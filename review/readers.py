@@ -237,17 +237,21 @@ def detect_encoding(data: bytes) -> str | None:
     """The encoding charset-normalizer finds for `data` (None if nothing fits)."""
     from charset_normalizer import from_bytes
 
+    from review.encoding_guess import COMMON_CODEPAGES, most_readable
+
     matches = from_bytes(data)
     best = matches.best()
     if best is None or best.encoding is None:
-        return None
+        return most_readable(data, COMMON_CODEPAGES)
+    choice = best.encoding
     # Short Latin-script text fits several code pages almost equally well;
     # prefer the commonest (Windows-1252) when it fits nearly as well.
-    if best.encoding in _LATIN_CODEPAGES:
+    if choice in _LATIN_CODEPAGES:
         for match in matches:
             if match.encoding == "cp1252" and match.chaos <= best.chaos + 0.1:
-                return "cp1252"
-    return best.encoding
+                choice = "cp1252"
+    # On a few words it may still pick an exotic page: keep its pick unless another reads more like words.
+    return most_readable(data, [choice, *COMMON_CODEPAGES, *(m.encoding for m in matches)]) or choice
 
 
 def _control_share(text: str) -> float:

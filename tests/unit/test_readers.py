@@ -415,3 +415,25 @@ def test_an_unexpected_parser_failure_becomes_a_reason(tmp_path: Path, monkeypat
     monkeypatch.setitem(readers._READERS, ".html", explode)
     with pytest.raises(IngestError, match=r"could not be read \(RecursionError\)"):
         read_file(write(tmp_path, "deep.html", "<div>" * 10))
+
+
+@pytest.mark.parametrize(
+    ("original", "encoding"),
+    [("Grüße", "latin-1"), ("Это документ о ценовом соглашении.", "koi8-r"), ("Привет мир", "cp1251"),
+     ("Łódź i Kraków", "cp1250"), ("naïve café résumé, 12 €", "cp1252")],
+    ids=["latin1-five-bytes", "koi8r-line", "cp1251-two-words", "cp1250-polish", "cp1252"],
+)
+def test_a_few_words_in_a_code_page_are_read_as_words(tmp_path: Path, original: str, encoding: str) -> None:
+    """charset-normalizer alone read "Grüße" as Urdu (cp1006) and KOI8-R Russian as Shift-JIS."""
+    result = read_file(write(tmp_path, "short.txt", original.encode(encoding)))
+    assert result.text == original
+
+
+def test_readability_prefers_words_in_one_script_and_case() -> None:
+    from review.encoding_guess import readability
+
+    assert readability("Grüße aus Köln") == 1.0
+    assert readability("Grﮰﻑe") < 0.5  # Arabic presentation forms inside a Latin word
+    assert readability("Ïðèâåò ìèð") < readability("Привет мир")  # Cyrillic read as Latin-1
+    assert readability("ﾏ ﾄﾏﾋﾕﾍﾅﾎﾔ") < 0.5  # half-width katakana: KOI8-R read as Shift-JIS
+    assert readability("plain ASCII text") == 1.0
