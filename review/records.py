@@ -222,6 +222,8 @@ def _cell(value: Any) -> str:
         value = int(value)
     if isinstance(value, list):
         return "\n".join(_cell(v) for v in value)
+    if isinstance(value, dict):  # a JSONL field holding an object: show it as JSON, not as Python
+        return json.dumps(value, ensure_ascii=False)
     return str(value).strip()
 
 

@@ -287,3 +287,10 @@ def test_a_labels_file_can_come_from_a_pipe() -> None:
         assert list(read_labels(Path(f"/dev/fd/{read_end}"))) == [("r1", "", "1"), ("r2", "", "0")]
     finally:
         os.close(read_end)
+
+
+def test_a_jsonl_object_in_the_text_field_reads_as_json(tmp_path: Path) -> None:
+    path = tmp_path / "refs.jsonl"
+    path.write_text(json.dumps({"id": "j1", "title": "T", "text": {"a": "dict text", "n": 1}}) + "\n", encoding="utf-8")
+    docs, _ = load(path)
+    assert docs[0].text == '{"a": "dict text", "n": 1}'
