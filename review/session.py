@@ -27,7 +27,7 @@ from review.errors import ConfigError, ReviewError
 from review.estimate import RecallSummary, RecallTracker, reviewed_order
 from review.models import SKIPPED, STRATEGIES, Decision, Document, ReviewConfig
 from review.schema import ENGINE_SIGNATURE
-from review.store import Store
+from review.store import Store, group_label
 from review.text import record_input, tokenize_parallel
 
 if TYPE_CHECKING:
@@ -79,14 +79,19 @@ class _Tally:
     """The running state behind `ReviewSession.progress` (the log is append-only)."""
 
     last_id: int = 0
+    members: dict[int, dict[int, tuple[int, str | None]]] = field(default_factory=dict)
+    """Group (original pk) -> copy pk -> (entry id, label) of its latest entry."""
     state: dict[int, str | None] = field(default_factory=dict)
     counts: Counter[str | None] = field(default_factory=Counter)
     curve: list[int] = field(default_factory=list)
 
-    def add(self, doc_pk: int, label: str | None, positive: str, negative: str) -> None:
-        self.counts[self.state.get(doc_pk)] -= 1
+    def add(self, group: int, doc_pk: int, entry_id: int, label: str | None, positive: str, negative: str) -> None:
+        members = self.members.setdefault(group, {})
+        members[doc_pk] = (entry_id, label)
+        label = group_label(members.values())  # as `Store.current_labels(by_original=True)` has it
+        self.counts[self.state.get(group)] -= 1
         self.counts[label] += 1
-        self.state[doc_pk] = label
+        self.state[group] = label
         reviewed = self.counts[positive] + self.counts[negative]
         del self.curve[reviewed:]  # an undo shortens the curve
         if reviewed > len(self.curve):
@@ -589,7 +594,7 @@ class ReviewSession:
             original = self._original = self.store.duplicate_map()
         for entry in self.store.iter_log(after_id=tally.last_id):
             # a labels file can label any copy: count it once, as its original (the total has no copies)
-            tally.add(original.get(entry.doc_pk, entry.doc_pk), entry.label, positive, negative)
+            tally.add(original.get(entry.doc_pk, entry.doc_pk), entry.doc_pk, entry.id, entry.label, positive, negative)
             tally.last_id = entry.id
         counts = tally.counts
         return Progress(

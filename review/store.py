@@ -441,10 +441,10 @@ class Store:
 
         Args:
             by_original: Key each exact-duplicate group by its original and give
-                it the latest label of any of its copies (a labels file or a
-                record file can label a copy; a reviewer then decides the
-                original): every count, the model and the elusion test see
-                one document with one label.
+                it its copies' label (`group_label`; a labels file or a record
+                file can label a copy, a reviewer then the original): every
+                count, the model and the elusion test see one document with
+                one label.
         """
         rows = self.db.execute(
             "SELECT d.doc_pk, d.label, d.id FROM decisions d JOIN "
@@ -454,12 +454,11 @@ class Store:
         if not by_original:
             return {pk: label for pk, label, _ in rows}
         original = self.duplicate_map()
-        latest: dict[int, tuple[int, str]] = {}
+        members: dict[int, list[tuple[int, str]]] = {}
         for pk, label, entry_id in rows:
-            group = original.get(pk, pk)
-            if group not in latest or entry_id > latest[group][0]:
-                latest[group] = (entry_id, label)
-        return {pk: label for pk, (_, label) in latest.items()}
+            members.setdefault(original.get(pk, pk), []).append((entry_id, label))
+        chosen = {group: group_label(pairs) for group, pairs in members.items()}
+        return {group: label for group, label in chosen.items() if label is not None}
 
     def record(
         self,
@@ -580,8 +579,9 @@ class Store:
             previous = latest.label if latest else None
             if previous == label:
                 continue
-            if latest is not None and latest.kind != "import" and previous not in (None, SKIPPED):
-                if kept is not None:
+            decided = self._reviewer_label(row[0])
+            if decided is not None:  # by a person, on this document or an exact copy of it
+                if decided != label and kept is not None:
                     kept.append(doc_id)
                 continue
             self.db.execute(
@@ -591,6 +591,14 @@ class Store:
             )
             attached += 1
         return attached, unknown
+
+    def _reviewer_label(self, pk: int) -> str | None:
+        """The latest label a person (not an import) gave `pk` or an exact copy of it, if it still stands."""
+        lead = self.db.execute("SELECT COALESCE(duplicate_of, pk) FROM documents WHERE pk = ?", [pk]).fetchone()[0]
+        group = [r[0] for r in self.db.execute("SELECT pk FROM documents WHERE pk = ? OR duplicate_of = ?", [lead, lead])]
+        entries = [e for e in map(self.latest_entry, group)
+                   if e is not None and e.kind != "import" and e.label not in (None, SKIPPED)]
+        return max(entries, key=lambda e: e.id).label if entries else None
 
     # -- samples, models, scores, leases -----------------------------------
 
@@ -702,6 +710,17 @@ class Store:
             "labels": {"positive": labels.positive, "negative": labels.negative},
             "last_import": last_import,
         }
+
+
+def group_label(members: Iterable[tuple[int, str | None]]) -> str | None:
+    """The label of an exact-duplicate group from its copies' current (entry id, label) pairs.
+
+    A label of relevance beats a skip whatever their order (a skipped copy still
+    holds the label of another); among labels of the same kind the latest wins.
+    """
+    decisive = [(i, label) for i, label in members if label is not None and label != SKIPPED]
+    pool = decisive or [(i, label) for i, label in members if label == SKIPPED]
+    return max(pool)[1] if pool else None
 
 
 _DECISION_COLUMNS = (

@@ -353,3 +353,32 @@ def test_a_label_on_a_copy_is_the_groups_label_everywhere(store: Store) -> None:
     later.prepare()
     assert (later.progress().relevant, later.progress().not_relevant) == (0, 1)
     assert (project_status(store)["relevant"], project_status(store)["not_relevant"]) == (0, 1)
+
+
+def test_a_labels_file_never_overrides_a_reviewer_through_a_copy(store: Store) -> None:
+    from review.status import project_status
+
+    original = tiny_docs(1)[0]
+    store.add_documents(tiny_docs(4) + [NewDocument("copy", original.title, original.text)])
+    store.record(store.document_by_id(original.doc_id).pk, "relevant", "alice")
+    kept: list[str] = []
+    attached, _ = store.attach_labels([("copy", "0")], kept=kept)
+    assert (attached, kept) == (0, ["copy"])
+    assert project_status(store)["relevant"] == 1 and project_status(store)["not_relevant"] == 0
+
+
+def test_undo_and_skip_in_a_group_agree_on_screen_and_in_status(store: Store) -> None:
+    """The copy keeps its imported label after an undo or a skip on the original."""
+    from review.status import project_status
+
+    original = tiny_docs(1)[0]
+    store.add_documents(tiny_docs(4) + [NewDocument("copy", original.title, original.text)])
+    pk = store.document_by_id(original.doc_id).pk
+    store.attach_labels([("copy", "1")])
+    session = ReviewSession(store, "ann")
+    decided = store.record(pk, "relevant", "ann")
+    store.record(pk, None, "ann", kind="undo", undoes=decided.id)
+    assert session.progress().relevant == project_status(store)["relevant"] == 1
+    store.record(pk, SKIPPED, "ann")
+    assert session.progress().relevant == project_status(store)["relevant"] == 1
+    assert session.progress().skipped == project_status(store)["skipped"] == 0
