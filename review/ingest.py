@@ -85,6 +85,8 @@ class _Run:
     label_sources: list[str] = field(default_factory=list)
     labels_file_matched: int = 0
     kept_labels: list[str] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)
+    """Hidden files and folders passed over: one note, not an import error each (.DS_Store…)."""
     """doc_ids of the labels file whose reviewer's different decision was kept."""
 
     def error(self, where: str, reason: str) -> None:
@@ -176,6 +178,10 @@ def import_sources(
     if labels_file is not None:
         _attach_labels_file(run, labels_file, sources)
         run.flush_errors()
+    if run.hidden:
+        sample = ", ".join(run.hidden[:3])
+        run.notes.append(("hidden files", f"{len(run.hidden)} file(s) or folder(s) not read (the name starts with a "
+                                          f"dot), e.g. {sample}"))
     report = ImportOutcome(
         batch_id=run.batch_id,
         added=run.added,
@@ -210,7 +216,7 @@ def check_sources(sources: Sequence[Path]) -> None:
 
 def _import_source(run: _Run, source: Path, chunk_size: int) -> None:
     if source.is_dir():
-        files = ((path, path.relative_to(source).as_posix()) for path in walk_folder(source, run.error))
+        files = ((path, path.relative_to(source).as_posix()) for path in walk_folder(source, run.error, run.hidden.append))
         _import_files(run, files, chunk_size)
     elif source.is_file() and is_record_file(source):
         _import_records(run, source, chunk_size)
@@ -227,14 +233,16 @@ def _import_source(run: _Run, source: Path, chunk_size: int) -> None:
 # -- walking ---------------------------------------------------------------
 
 
-def walk_folder(root: Path, on_error: Callable[[str, str], None]) -> Iterator[Path]:
+def walk_folder(root: Path, on_error: Callable[[str, str], None],
+                on_hidden: Callable[[str], None] | None = None) -> Iterator[Path]:
     """Yield the document files under `root`, depth first in name order.
 
     Symbolic links are followed, but a folder is never entered twice, so a
     link loop ends the walk of that branch (and is reported). Hidden files
-    and folders (names starting with a dot) are not read but reported, a
-    folder once for all it holds, as is every other file that cannot be
-    imported, through `on_error`: nothing is left out unlisted.
+    and folders (names starting with a dot) are not read but passed to
+    `on_hidden` (to `on_error` without it), a folder once for all it holds;
+    every other file that cannot be imported goes to `on_error`: nothing is
+    left out unlisted.
     """
     visited = {_identity(root)}
     stack = [root]
@@ -253,7 +261,10 @@ def walk_folder(root: Path, on_error: Callable[[str, str], None]) -> Iterator[Pa
         for entry in entries:
             path = Path(entry.path)
             if entry.name.startswith("."):
-                on_error(str(path), "hidden (the name starts with a dot): not read")
+                if on_hidden is not None:
+                    on_hidden(str(path))
+                else:
+                    on_error(str(path), "hidden (the name starts with a dot): not read")
                 continue
             try:
                 if entry.is_dir():

@@ -72,8 +72,8 @@ def import_(sources: tuple[Path, ...], db_path: Path, labels_file: Path | None, 
     Re-importing a folder adds only what is new; nothing already decided changes.
     A file whose relative path (or a record whose id) another source already
     holds is kept apart under its own path (or file#id), with a note. Files
-    that cannot be read, and hidden ones (names starting with a dot), are
-    skipped and listed with their reason. With
+    that cannot be read are skipped and listed with their reason; hidden
+    ones (names starting with a dot) are counted in a note. With
     --labels and no SOURCES, the labels go to documents already in the project.
 
     A record file's label column (the first of label, label_included,

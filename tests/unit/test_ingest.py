@@ -68,8 +68,9 @@ def test_hostile_folder_is_reported_not_fatal(store: Store, hostile: Path) -> No
         "sub/loop": "symbolic link loop (folder already read)",
         "self.txt": "symbolic link loop",
         "dangling.txt": "broken symbolic link",
-        ".DS_Store": "hidden (the name starts with a dot): not read",
     }
+    assert report.notes == (("hidden files", f"1 file(s) or folder(s) not read (the name starts with a dot), "
+                                             f"e.g. {hostile / '.DS_Store'}"),)
     assert reasons["noise.txt"] in ("binary file, not text", "undecodable text (not UTF-8 and no other encoding fits)")
     assert report.added == 3
     assert store.document_by_id("sub/deeper/note.md").title == "Nested note"
