@@ -498,7 +498,8 @@ def _attach_labels_file(run: _Run, labels_file: Path, sources: Sequence[Path]) -
     if run.labels_attached > attached_before:
         run.label_sources.append(labels_file.name)
     if bad:
-        values = ", ".join(repr(v) for v in dict.fromkeys(label for _, label in bad))
+        distinct = list(dict.fromkeys(label for _, label in bad))
+        values = ", ".join(repr(v) for v in distinct[:5]) + (f" and {len(distinct) - 5} more" if len(distinct) > 5 else "")
         run.error(where, f"{len(bad)} row(s) left out, their label is not one this project knows ({values}), "
                          f"e.g. id {bad[0][0]!r}")
     if unknown:

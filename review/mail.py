@@ -159,6 +159,10 @@ def _forwarded_text(part: Any, depth: int) -> str:
     return _email_text(inner, depth + 1)[0]
 
 
+_SINGLE_BYTE_LATIN = frozenset({"us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "iso-8859-15",
+                                "windows-1252", "cp1252"})
+
+
 def _part_text(part: Any) -> str:
     """A text part decoded with its declared charset, or with a detected one when the declared
     charset is unknown or leaves undecodable bytes (U+FFFD)."""
@@ -166,9 +170,14 @@ def _part_text(part: Any) -> str:
         declared: str | None = str(part.get_content())
     except (LookupError, UnicodeError, ValueError):  # an unknown charset
         declared = None
-    if declared is not None and "\ufffd" not in declared:
-        return declared
     payload = part.get_payload(decode=True) or b""
+    if declared is not None and "\ufffd" not in declared:
+        if not payload.isascii() and part.get_content_charset("") in _SINGLE_BYTE_LATIN:
+            try:  # UTF-8 sent as Latin-1, the commonest wrong label, reads as "Ã©tÃ©" without this
+                return payload.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+        return declared
     try:
         detected = decode_text(payload)[0] if payload else ""
     except IngestError:

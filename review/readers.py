@@ -348,6 +348,8 @@ def _read_pdf(data: bytes) -> ReadResult:
 
     if b"%PDF-" not in data[:1024]:
         raise IngestError("not a PDF file (no PDF header)")
+    if _cut_update(data):
+        raise IngestError("truncated PDF (no end-of-file marker)")
     # pypdf logs recoverable problems as warnings; they are not ours to print.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
@@ -363,14 +365,25 @@ def _read_pdf(data: bytes) -> ReadResult:
     except IngestError:
         raise
     except Exception as exc:  # pypdf raises many types on corrupt input
-        # Only a file pypdf cannot read is called truncated: bytes after %%EOF are harmless.
-        if b"%%EOF" not in data:
-            raise IngestError("truncated PDF (no end-of-file marker)") from None
         raise IngestError(f"corrupt PDF ({type(exc).__name__})") from None
     text = "\n\n".join(pages)
     if not text.strip():
         raise IngestError("no text in the PDF (scanned or image-only?)")
     return ReadResult(title, text, meta)
+
+
+_PDF_STRUCTURE = re.compile(rb"\bobj\b|\bxref\b|\bstartxref\b|\btrailer\b")
+
+
+def _cut_update(data: bytes) -> bool:
+    """Whether the file ends in PDF structure with no %%EOF after it: a save cut short.
+
+    Bytes after the last %%EOF are harmless padding unless they hold objects or a
+    cross-reference table (an incremental update that was cut, whose pages would be
+    missing without a word); a file with no %%EOF at all is cut too.
+    """
+    end = data.rfind(b"%%EOF")
+    return end < 0 or bool(_PDF_STRUCTURE.search(data, end + 5))
 
 
 # -- DOCX ------------------------------------------------------------------

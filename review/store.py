@@ -688,15 +688,15 @@ class Store:
         labels = self.config().labels
         values = list(self.current_labels(by_original=True).values())
         last = self.db.execute(
-            "SELECT id, source, finished_at, added, duplicates FROM import_batches ORDER BY id DESC LIMIT 1"
+            "SELECT id, source, finished_at, added, duplicates, started_at FROM import_batches ORDER BY id DESC LIMIT 1"
         ).fetchone()
         last_import = None
         if last is not None:
-            batch_id, source, finished_at, added, duplicates = last
+            batch_id, source, finished_at, added, duplicates, started_at = last
             if finished_at is None:  # interrupted (or still running): count what it has stored so far
-                added, duplicates = self.db.execute(
+                added, duplicates = self.db.execute(  # an update keeps its first imported_at
                     "SELECT COALESCE(SUM(duplicate_of IS NULL), 0), COALESCE(SUM(duplicate_of IS NOT NULL), 0) "
-                    "FROM documents WHERE batch_id = ?", [batch_id]).fetchone()
+                    "FROM documents WHERE batch_id = ? AND imported_at >= ?", [batch_id, started_at]).fetchone()
             last_import = {"source": source, "finished_at": finished_at, "added": added, "duplicates": duplicates}
         return {
             "documents": self.count_documents(),

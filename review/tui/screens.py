@@ -143,14 +143,14 @@ class ReviewScreen(Screen[None]):
             recall = self.recall.text if self.recall is not None else "no estimate yet"
             skipped = progress.skipped
             state.show(
-                f"Nothing left to review but the {skipped:,} you skipped." if skipped
+                f"Nothing left to review but {skipped:,} skipped document(s)." if skipped
                 else "Everything has been reviewed.",
                 f"{progress.reviewed:,} of {progress.total:,} documents decided: {progress.relevant:,} "
                 f"{labels.positive}, {progress.not_relevant:,} {labels.negative}, {skipped:,} skipped.\n"
                 f"Estimated recall: {recall}.\n\n"
-                + (f"Skipped documents are not served again: decide them in the history ({self._key('history')}), "
-                   f"where {self._key('relevant')} / {self._key('not_relevant')} label the highlighted one.\n"
-                   if skipped else "")
+                + (f"Skipped documents are not served again: find them with search ({self._key('search')}) or in "
+                   f"the history ({self._key('history')}), where {self._key('relevant')} / "
+                   f"{self._key('not_relevant')} label the highlighted one.\n" if skipped else "")
                 + f"Change any decision from the history ({self._key('history')}) or undo ({self._key('undo')}); "
                 "export them with `review export -o decisions.csv`.\n"
                 f"Press {self._key('quit')} to quit.",

@@ -147,8 +147,8 @@ async def test_the_end_of_the_review_quotes_the_current_estimate(make, session: 
         await pilot.pause()
         assert "Estimated recall: ≥ 97 % (estimate 99 %)." in str(app.review_screen.query_one("#state-body", Static).content)
         title = str(app.review_screen.query_one("#state-title", Static).content)
-        assert title == "Nothing left to review but the 1 you skipped."  # not "Everything has been reviewed."
-        assert "decide them in the history (h)" in str(app.review_screen.query_one("#state-body", Static).content)
+        assert title == "Nothing left to review but 1 skipped document(s)."  # not "Everything has been reviewed."
+        assert "or in the history (h)" in str(app.review_screen.query_one("#state-body", Static).content)
 
 
 async def test_reopening_serves_the_saved_ranking_without_a_no_model_notice(session: ReviewSession,

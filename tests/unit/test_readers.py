@@ -437,3 +437,10 @@ def test_readability_prefers_words_in_one_script_and_case() -> None:
     assert readability("Ïðèâåò ìèð") < readability("Привет мир")  # Cyrillic read as Latin-1
     assert readability("ﾏ ﾄﾏﾋﾕﾍﾅﾎﾔ") < 0.5  # half-width katakana: KOI8-R read as Shift-JIS
     assert readability("plain ASCII text") == 1.0
+
+
+def test_a_pdf_cut_inside_an_incremental_update_is_truncated(tmp_path: Path) -> None:
+    """Its first version reads, but the pages of the update would be missing without a word."""
+    data = make_pdf("Page one of the agreement") + b"8 0 obj\n<< /Type /Page /Parent 2 0 R >>\nendobj\n9 0 obj\n<< /Len"
+    with pytest.raises(IngestError, match="truncated"):
+        read_file(write(tmp_path, "cut-update.pdf", data))

@@ -182,3 +182,10 @@ def test_a_correct_charset_is_kept(tmp_path: Path) -> None:
     head = b"Subject: x\nContent-Type: text/plain; charset=koi8-r\nContent-Transfer-Encoding: 8bit\n\n"
     mail = head + body.encode("koi8-r")
     assert read_mail(tmp_path, mail).text == body
+
+
+def test_utf8_sent_as_latin1_is_read_as_utf8(tmp_path: Path) -> None:
+    body = "Les prix ont été fixés à Zürich."
+    head = b"Subject: x\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: 8bit\n\n"
+    assert read_mail(tmp_path, head + body.encode("utf-8")).text == body
+    assert read_mail(tmp_path, head + body.encode("latin-1")).text == body  # a true Latin-1 body stays as it is

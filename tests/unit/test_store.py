@@ -240,3 +240,11 @@ def test_an_interrupted_import_reports_what_it_stored(store: Store) -> None:
     assert "(2 added, 1 exact duplicates, not finished" in render_status(project_status(store))
     store.finish_batch(batch, ImportReport(batch, 2, 1, 0, 0, 0, (), 1.0))
     assert store.counts()["last_import"]["finished_at"] is not None
+
+
+def test_an_interrupted_reimport_does_not_count_updates_as_added(store: Store) -> None:
+    store.add_documents([NewDocument("a", "A", "one"), NewDocument("b", "B", "two")], store.begin_batch("first"))
+    batch = store.begin_batch("again")
+    store.add_documents([NewDocument("a", "A", "one, revised"), NewDocument("c", "C", "three")], batch)
+    last = store.counts()["last_import"]
+    assert (last["added"], last["finished_at"]) == (1, None)
