@@ -17,6 +17,7 @@ import re
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,9 @@ _BLOCK_TAGS = [
     "nav", "aside", "figure", "figcaption", "caption", "details", "summary", "form", "fieldset",
     "legend", "center", "dialog", "menu",
 ]
-_TITLE_ENDS = frozenset(_BLOCK_TAGS) | {"body", "head", "html"}
+_BLOCK_SET = frozenset(_BLOCK_TAGS)
+_TITLE_ENDS = _BLOCK_SET | {"body", "head", "html"}
+_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template"})
 _BLOCK_MARK = "\x1e"
 """Put around block elements; the text is split at it and each piece, trimmed, becomes a line."""
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -284,45 +287,61 @@ def html_to_text(markup: str | bytes) -> tuple[str, str]:
     """The title and visible text of an HTML page (scripts and styles dropped).
 
     Block elements (paragraphs, headings, list items, table rows…) start and
-    end a line; inline elements such as <b> do not break the text.
+    end a line; inline elements such as <b> do not break the text. One pass
+    over the markup, never a tree: deep or unclosed nesting stays linear.
     """
-    from bs4 import BeautifulSoup
+    if isinstance(markup, bytes):
+        from bs4.dammit import UnicodeDammit  # follows a declared <meta charset>, else detects one
 
-    soup = BeautifulSoup(markup, "html.parser")
-    title = _take_title(soup)
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
-    if soup.head is not None:
-        soup.head.unwrap()  # what is left in it is visible (html.parser puts stray body content there)
-    for tag in soup("br"):
-        tag.replace_with("\n")
-    for tag in soup(["td", "th"]):
-        tag.append("\t")
-    for tag in soup(_BLOCK_TAGS):
-        tag.insert(0, _BLOCK_MARK)  # inside the tag: insert_before is slow with many siblings
-        tag.append(_BLOCK_MARK)
-    pieces = (piece.strip() for piece in soup.get_text().split(_BLOCK_MARK))
-    return title, "\n".join(piece for piece in pieces if piece)
+        markup = UnicodeDammit(markup, is_html=True).unicode_markup or ""
+    parser = _PageText()
+    parser.feed(markup)
+    parser.close()
+    pieces = (piece.strip() for piece in "".join(parser.parts).split(_BLOCK_MARK))
+    return " ".join(" ".join(parser.title).split()), "\n".join(piece for piece in pieces if piece)
 
 
-def _take_title(soup: Any) -> str:
-    """Remove the <title> from `soup` and return its text.
+class _PageText(HTMLParser):
+    """Collects a page's title and its visible text, with `_BLOCK_MARK` at block boundaries.
 
-    html.parser does not close an unclosed <title> at <body>, so the page ends
-    up inside it: the title stops at the first block element, and everything
-    from there on stays in the page.
+    html.parser does not close an unclosed <title> at <body>: the title stops
+    at the first block element, and everything from there on is page text.
     """
-    tag = soup.title
-    if tag is None:
-        return ""
-    words = []
-    for node in list(tag.children):
-        if getattr(node, "name", None) in _TITLE_ENDS:
-            break
-        words.append(node.get_text(" "))
-        node.extract()
-    tag.unwrap()
-    return " ".join(" ".join(words).split())
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title: list[str] = []
+        self._hidden = 0
+        self._in_title = False
+        self._had_title = False
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in _HIDDEN_TAGS:
+            self._hidden += 1
+        elif tag == "title" and not self._had_title:
+            self._in_title = self._had_title = True
+        elif self._in_title and tag in _TITLE_ENDS:
+            self._in_title = False
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag in _BLOCK_SET:
+            self.parts.append(_BLOCK_MARK)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN_TAGS:
+            self._hidden = max(0, self._hidden - 1)
+        elif tag == "title":
+            self._in_title = False
+        elif tag in ("td", "th"):
+            self.parts.append("\t")
+        if tag in _BLOCK_SET:
+            self.parts.append(_BLOCK_MARK)
+
+    def handle_data(self, data: str) -> None:
+        if self._hidden:
+            return
+        (self.title if self._in_title else self.parts).append(data)
 
 
 def _read_html(data: bytes) -> ReadResult:

@@ -696,7 +696,9 @@ class Store:
             if finished_at is None:  # interrupted (or still running): count what it has stored so far
                 added, duplicates = self.db.execute(  # an update keeps its first imported_at
                     "SELECT COALESCE(SUM(duplicate_of IS NULL), 0), COALESCE(SUM(duplicate_of IS NOT NULL), 0) "
-                    "FROM documents WHERE batch_id = ? AND imported_at >= ?", [batch_id, started_at]).fetchone()
+                    "FROM documents WHERE batch_id = ? AND imported_at >= ? AND pk > "
+                    "(SELECT COALESCE(MAX(pk), 0) FROM documents WHERE batch_id != ?)",
+                    [batch_id, started_at, batch_id]).fetchone()
             last_import = {"source": source, "finished_at": finished_at, "added": added, "duplicates": duplicates}
         return {
             "documents": self.count_documents(),
