@@ -105,16 +105,24 @@ def m005_title_in_content_hash(db: sqlite_utils.Database) -> None:
     # and rebuild the duplicate groups, the first stored copy leading each.
     from review.hashing import content_hash
 
-    rows = db.execute("SELECT pk, title, text, duplicate_of FROM documents ORDER BY pk").fetchall()
     first: dict[str, int] = {}
     changed = False
-    for pk, title, text, duplicate_of in rows:
-        digest = content_hash(text or "", title or "")
-        lead = first.setdefault(digest, pk)
-        new_duplicate_of = None if lead == pk else lead
-        changed = changed or new_duplicate_of != duplicate_of
-        db.execute("UPDATE documents SET content_hash = ?, duplicate_of = ? WHERE pk = ?",
-                   [digest, new_duplicate_of, pk])
+    after = 0
+    while True:  # a page at a time: a large project's texts never all sit in memory
+        rows = db.execute("SELECT pk, title, text, content_hash, duplicate_of FROM documents WHERE pk > ? "
+                          "ORDER BY pk LIMIT 1000", [after]).fetchall()
+        if not rows:
+            break
+        updates = []
+        for pk, title, text, old_hash, duplicate_of in rows:
+            digest = content_hash(text or "", title or "")
+            lead = first.setdefault(digest, pk)
+            new_duplicate_of = None if lead == pk else lead
+            changed = changed or new_duplicate_of != duplicate_of
+            if (digest, new_duplicate_of) != (old_hash, duplicate_of):
+                updates.append((digest, new_duplicate_of, pk))
+        db.conn.executemany("UPDATE documents SET content_hash = ?, duplicate_of = ? WHERE pk = ?", updates)
+        after = rows[-1][0]
     if changed:
         db.execute("DELETE FROM settings WHERE key = ?", [ENGINE_SIGNATURE])
 

@@ -271,6 +271,7 @@ class Store:
                     elif self._current_label(row[0]) is not None:
                         kept.append(doc.doc_id)
                     else:
+                        self._rehome_copies(row[0])
                         first = self.db.execute(
                             "SELECT pk FROM documents WHERE content_hash = ? AND duplicate_of IS NULL AND pk != ? "
                             "LIMIT 1", [h, row[0]]).fetchone()
@@ -299,6 +300,15 @@ class Store:
                     labelled.append((doc.doc_id, str(doc.label)))
             attached = self._attach(labelled, "import")[0] if labelled else 0
         return AddResult(added, dupes, unchanged, updated, attached, tuple(kept), tuple(renamed), tuple(remapped))
+
+    def _rehome_copies(self, pk: int) -> None:
+        """`pk`'s text is about to change: its exact copies, which keep the old text, lead
+        themselves (the first of them), rather than take `pk`'s decisions for a text they no
+        longer share."""
+        copies = [r[0] for r in self.db.execute("SELECT pk FROM documents WHERE duplicate_of = ? ORDER BY pk", [pk])]
+        if copies:
+            self.db.execute("UPDATE documents SET duplicate_of = NULL WHERE pk = ?", [copies[0]])
+            self.db.execute("UPDATE documents SET duplicate_of = ? WHERE duplicate_of = ?", [copies[0], pk])
 
     def _own_id(self, doc: NewDocument) -> tuple[NewDocument, tuple[Any, ...] | None]:
         """`doc` under an id of its own source, and the row already stored under it (None: a new one).

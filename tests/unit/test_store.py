@@ -248,3 +248,12 @@ def test_an_interrupted_reimport_does_not_count_updates_as_added(store: Store) -
     store.add_documents([NewDocument("a", "A", "one, revised"), NewDocument("c", "C", "three")], batch)
     last = store.counts()["last_import"]
     assert (last["added"], last["finished_at"]) == (1, None)
+
+
+def test_when_the_first_of_a_group_changes_its_copies_lead_themselves(store: Store) -> None:
+    store.add_documents([NewDocument("a", "A", "Globex prices"), NewDocument("b", "a", "globex prices"),
+                         NewDocument("c", "A", "Globex  prices")])
+    store.add_documents([NewDocument("a", "A", "Globex prices, revised")])
+    b, c = store.document_by_id("b"), store.document_by_id("c")
+    assert (b.duplicate_of, c.duplicate_of) == (None, b.pk)
+    assert store.document_by_id("a").duplicate_of is None
