@@ -455,8 +455,9 @@ def _store_pending(run: _Run) -> None:
     run.duplicates += result.duplicates
     run.unchanged += result.unchanged
     run.labels_attached += result.labels_attached
-    for doc_id in result.kept_decided:
-        run.error(doc_id, "changed since it was imported, but already decided: the decided version is kept")
+    for doc_id in result.kept_decided:  # a note, not an import error: the document is there, as it was decided
+        run.notes.append((doc_id, "reads differently from when it was imported (the file changed, or this version "
+                                  "reads its format better), but it was already decided: the decided version is kept"))
     run.id_map.update(result.remapped)
     for doc_id, first_source, own_id in result.renamed:
         run.notes.append((own_id, f"the id {doc_id} already belongs to {first_source}: imported as {own_id}"))

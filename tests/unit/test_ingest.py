@@ -193,7 +193,8 @@ def test_reimport_adds_only_what_is_new_and_keeps_decisions(store: Store, tmp_pa
     second = run_import(store, root)
     assert second.unchanged == 1  # c.txt
     assert (second.added, second.updated) == (1, 1)  # d.txt new, a.txt updated
-    assert dict(second.skipped)["b.txt"].startswith("changed since it was imported, but already decided")
+    assert "already decided: the decided version is kept" in dict(second.notes)["b.txt"]
+    assert "b.txt" not in dict(second.skipped) and store.import_errors(second.batch_id) == []
     assert store.document_by_id("a.txt").text == "document a edited before anyone read it"
     assert store.document_by_id("b.txt").text == "document b original text"
     assert store.current_label(decided.pk) == "relevant"
