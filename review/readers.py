@@ -53,6 +53,7 @@ _BLOCK_MARK = "\x1e"
 """Put around block elements; the text is split at it and each piece, trimmed, becomes a line."""
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _W_P, _W_TBL, _W_TR, _W_TC = _W + "p", _W + "tbl", _W + "tr", _W + "tc"
+_W_T, _W_TAB, _W_BR, _W_CR, _W_TABS = _W + "t", _W + "tab", _W + "br", _W + "cr", _W + "tabs"
 _W_WRAPPERS = frozenset({_W + "sdt", _W + "sdtContent", _W + "customXml"})
 """Content controls and custom XML hold paragraphs and tables of their own."""
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -435,18 +436,38 @@ def _docx_lines(element: Any) -> Iterator[str]:
     """The paragraphs and table rows of a body, table cell, header or footer, in reading order."""
     for child in element.iterchildren():
         if child.tag == _W_P:
-            yield child.text  # python-docx's paragraph element: runs, tabs, breaks and hyperlinks
+            yield _docx_paragraph(child)
         elif child.tag == _W_TBL:
             yield from _docx_rows(child)
         elif child.tag in _W_WRAPPERS:
             yield from _docx_lines(child)
 
 
+def _docx_paragraph(paragraph: Any) -> str:
+    """A paragraph's text from every run inside it: tracked insertions, content controls, smart
+    tags and field results included; deleted text (w:delText) left out."""
+    pieces = []
+    for node in paragraph.iter(_W_T, _W_TAB, _W_BR, _W_CR):
+        if node.getparent().tag == _W_TABS:  # a tab stop of the paragraph's style, not a tab
+            continue
+        pieces.append(node.text or "" if node.tag == _W_T else "\t" if node.tag == _W_TAB else "\n")
+    return "".join(pieces)
+
+
+def _docx_children(element: Any, tag: str) -> Iterator[Any]:
+    """`element`'s children with `tag`, looking through content controls and custom XML."""
+    for child in element.iterchildren():
+        if child.tag == tag:
+            yield child
+        elif child.tag in _W_WRAPPERS:
+            yield from _docx_children(child, tag)
+
+
 def _docx_rows(table: Any) -> Iterator[str]:
     """One line per row, cells apart by tabs; a cell holding paragraphs or tables spans lines
     (empty ones left out: Word ends every cell, and a table in one, with a paragraph)."""
-    for row in table.iterchildren(_W_TR):
-        cells = (filter(str.strip, _docx_lines(cell)) for cell in row.iterchildren(_W_TC))
+    for row in _docx_children(table, _W_TR):
+        cells = (filter(str.strip, _docx_lines(cell)) for cell in _docx_children(row, _W_TC))
         yield "\t".join("\n".join(lines) for lines in cells)
 
 

@@ -444,3 +444,24 @@ def test_a_pdf_cut_inside_an_incremental_update_is_truncated(tmp_path: Path) -> 
     data = make_pdf("Page one of the agreement") + b"8 0 obj\n<< /Type /Page /Parent 2 0 R >>\nendobj\n9 0 obj\n<< /Len"
     with pytest.raises(IngestError, match="truncated"):
         read_file(write(tmp_path, "cut-update.pdf", data))
+
+
+def test_docx_tracked_insertions_and_fields_are_read_and_deletions_are_not(tmp_path: Path) -> None:
+    import docx
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = docx.Document()
+    document.add_paragraph("Plain paragraph.")
+    body = document.element.body
+    for xml in (
+        f'<w:p {w}><w:pPr><w:tabs><w:tab w:val="left" w:pos="720"/></w:tabs></w:pPr><w:r><w:t>Clause:</w:t></w:r>'
+        '<w:ins w:id="1" w:author="a" w:date="2026-01-01T00:00:00Z"><w:r><w:tab/><w:t>INSERTED</w:t></w:r></w:ins>'
+        '<w:del w:id="2" w:author="a" w:date="2026-01-01T00:00:00Z"><w:r><w:delText>DELETED</w:delText></w:r></w:del>'
+        '</w:p>',
+        f'<w:p {w}><w:fldSimple w:instr="DATE"><w:r><w:t>FIELD-RESULT</w:t></w:r></w:fldSimple></w:p>',
+    ):
+        body.insert(len(body) - 1, parse_xml(xml))
+    path = tmp_path / "tracked.docx"
+    document.save(path)
+    assert read_file(path).text == "Plain paragraph.\nClause: INSERTED\nFIELD-RESULT"  # tabs read as spaces
