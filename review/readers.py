@@ -409,11 +409,28 @@ def _cut_update(data: bytes) -> bool:
 # -- DOCX ------------------------------------------------------------------
 
 
+DOCX_MAX_UNPACKED = 100 * 2**20
+"""A DOCX whose parts unpack to more than this is refused, whatever its size on disk."""
+
+
+def _unpacked_size(data: bytes) -> int:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 0  # python-docx reports the corrupt archive
+
+
 def _read_docx(data: bytes) -> ReadResult:
     import docx
 
     if not data.startswith(b"PK"):
         raise IngestError("not a DOCX file (not a zip archive)")
+    unpacked = _unpacked_size(data)
+    if unpacked > DOCX_MAX_UNPACKED:  # a "zip bomb" would take minutes and gigabytes to parse
+        raise IngestError(f"DOCX unpacks to {_size(unpacked)}, over the {_size(DOCX_MAX_UNPACKED)} limit")
     try:
         document = docx.Document(io.BytesIO(data))
         lines = list(_docx_lines(document.element.body))

@@ -465,3 +465,15 @@ def test_docx_tracked_insertions_and_fields_are_read_and_deletions_are_not(tmp_p
     path = tmp_path / "tracked.docx"
     document.save(path)
     assert read_file(path).text == "Plain paragraph.\nClause: INSERTED\nFIELD-RESULT"  # tabs read as spaces
+
+
+def test_a_docx_that_unpacks_to_too_much_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("word " * 20_000)
+    path = tmp_path / "big.docx"
+    document.save(path)
+    monkeypatch.setattr(readers, "DOCX_MAX_UNPACKED", 50_000)
+    with pytest.raises(IngestError, match="unpacks to"):
+        read_file(path)
