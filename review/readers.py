@@ -245,7 +245,8 @@ def detect_encoding(data: bytes) -> str | None:
 
     matches = from_bytes(data)
     best = matches.best()
-    if best is None or best.encoding is None:
+    # `unicode_encoding` has already recognised real UTF-16/32; a guess of it here is four bytes of Latin-1
+    if best is None or best.encoding is None or best.encoding.startswith(("utf_16", "utf_32")):
         return most_readable(data, COMMON_CODEPAGES)
     choice = best.encoding
     # Short Latin-script text fits several code pages almost equally well;

@@ -419,9 +419,9 @@ def test_an_unexpected_parser_failure_becomes_a_reason(tmp_path: Path, monkeypat
 
 @pytest.mark.parametrize(
     ("original", "encoding"),
-    [("Grüße", "latin-1"), ("Это документ о ценовом соглашении.", "koi8-r"), ("Привет мир", "cp1251"),
+    [("Grüße", "latin-1"), ("Café", "latin-1"), ("Это документ о ценовом соглашении.", "koi8-r"), ("Привет мир", "cp1251"),
      ("Łódź i Kraków", "cp1250"), ("naïve café résumé, 12 €", "cp1252")],
-    ids=["latin1-five-bytes", "koi8r-line", "cp1251-two-words", "cp1250-polish", "cp1252"],
+    ids=["latin1-five-bytes", "latin1-four-bytes", "koi8r-line", "cp1251-two-words", "cp1250-polish", "cp1252"],
 )
 def test_a_few_words_in_a_code_page_are_read_as_words(tmp_path: Path, original: str, encoding: str) -> None:
     """charset-normalizer alone read "Grüße" as Urdu (cp1006) and KOI8-R Russian as Shift-JIS."""
