@@ -14,6 +14,13 @@ LONG_STOP = ("Keep reviewing: Knee: relevant documents came 7.7× as often befor
              "Ranked-tail test: p = 0.70 for recall below 95 %, needs < 0.30")
 
 
+async def three_decisions_and_the_panel(app: ReviewApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("r", "n", "n")
+    await pilot.pause(0.3)
+    app.review_screen.refresh_panel(recall=True)
+    await pilot.pause(0.1)
+
+
 async def test_model_block_is_on_screen_at_80x24(make: Callable[..., ReviewApp], session: ReviewSession,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """As in a demo review at 65 read: no estimate yet, the tail test's wait, the gain curve."""
@@ -23,10 +30,7 @@ async def test_model_block_is_on_screen_at_80x24(make: Callable[..., ReviewApp],
     monkeypatch.setattr(session, "recall_summary", lambda: summary)
     app = make()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("r", "n", "n")
-        await pilot.pause(0.3)
-        app.review_screen.refresh_panel(recall=True)
-        await pilot.pause(0.1)
+        await three_decisions_and_the_panel(app, pilot)
         model = app.review_screen.query_one("#panel-model")
         assert model.region.height >= 2, "the model block was cut"
         assert model.region.bottom <= 23, "the model block runs under the footer"
@@ -39,10 +43,7 @@ async def test_a_long_recall_text_scrolls_instead_of_hiding_the_rest(make: Calla
     monkeypatch.setattr(session, "recall_summary", lambda: summary)
     app = make()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("r", "n", "n")
-        await pilot.pause(0.3)
-        app.review_screen.refresh_panel(recall=True)
-        await pilot.pause(0.1)
+        await three_decisions_and_the_panel(app, pilot)
         panel = app.review_screen.query_one(SidePanel)
         model = app.review_screen.query_one("#panel-model")
         assert model.region.height >= 1, "the model block's first line should still show"
