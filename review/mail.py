@@ -77,7 +77,10 @@ def _email_body(msg: Any) -> tuple[Any, str]:
     if part is None and msg.get_content_maintype() == "text" and not msg.is_attachment():
         part = msg  # a single text part of another kind (text/enriched, text/csv…)
     if part is None:
-        return None, ""
+        raw = msg.get_payload()
+        if msg.is_multipart() or not isinstance(raw, str) or not msg.defects:
+            return None, ""
+        return None, raw.strip()  # a broken multipart (no boundary): its raw lines beat losing the body
     text = _part_text(part)
     return part, html_to_text(text)[1] if part.get_content_subtype() == "html" else text
 

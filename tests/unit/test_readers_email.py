@@ -189,3 +189,10 @@ def test_utf8_sent_as_latin1_is_read_as_utf8(tmp_path: Path) -> None:
     head = b"Subject: x\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: 8bit\n\n"
     assert read_mail(tmp_path, head + body.encode("utf-8")).text == body
     assert read_mail(tmp_path, head + body.encode("latin-1")).text == body  # a true Latin-1 body stays as it is
+
+
+def test_a_multipart_without_a_boundary_keeps_its_raw_body(tmp_path: Path) -> None:
+    mail = (b"From: a@example.com\nSubject: test\nMIME-Version: 1.0\nContent-Type: multipart/mixed\n\n"
+            b"--X\nContent-Type: text/plain\n\nthe rebate is agreed\n")
+    text = read_mail(tmp_path, mail).text
+    assert text.startswith("From: a@example.com") and "the rebate is agreed" in text
