@@ -51,13 +51,13 @@ def most_readable(data: bytes, candidates: Iterable[str]) -> str | None:
 def readability(text: str) -> float:
     """Share of the words with non-ASCII letters that keep to one script and one case pattern,
     less the share of non-ASCII characters that are symbols or unassigned (1.0 for ASCII text)."""
+    wide = [ch for ch in text if ord(ch) > 127]
+    odd = sum(1 for ch in wide if unicodedata.category(ch)[0] in "SC") / len(wide) if wide else 0.0
     foreign = [word for word in _WORD.findall(text) if not word.isascii()]
-    odd = sum(1 for ch in text if ord(ch) > 127 and unicodedata.category(ch)[0] in "SC")
-    wide = sum(1 for ch in text if ord(ch) > 127)
     if not foreign:
-        return 1.0 - (odd / wide if wide else 0.0)
+        return 1.0 - odd
     good = sum(1 for word in foreign if _one_script(word) and _one_case_pattern(word) and not _all_accents(word))
-    return good / len(foreign) - odd / wide
+    return good / len(foreign) - odd
 
 
 def _decode(sample: bytes, encoding: str, cut: bool) -> str | None:
@@ -78,7 +78,7 @@ def _script(ch: str) -> str | None:
     first = name.split(" ", 1)[0]
     if first in _EAST_ASIAN:
         return "EAST_ASIAN"
-    if first in ("HALFWIDTH", "FULLWIDTH") or "PRESENTATION FORM" in name or " FORM" in name:
+    if first in ("HALFWIDTH", "FULLWIDTH") or " FORM" in name:
         return None  # presentation forms: what a wrong code page yields, rarely what people write
     return first or None
 

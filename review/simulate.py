@@ -47,6 +47,7 @@ RoundHook = Callable[[int, np.ndarray, np.ndarray, np.ndarray], "bool | None"]
 current scores for all rows); a truthy return stops the simulation (stopping rules)."""
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+_LABELS_NEEDED = "a simulation needs a label for every record (1/0, yes/no, true/false or the label names)."
 TOKEN_CACHE_VERSION = 3
 """Bumped when the text fed to the tokeniser changes (3: HTML entities and tags read as import reads them)."""
 
@@ -165,14 +166,14 @@ def _gold_label(cell: object, where: str, column: str) -> int:
     names = LabelSet()
     value = label_value(cell)
     if value is None:
-        raise SimulationError(f"{where}: no label in column {column!r}; a simulation needs a label for every record (1/0, yes/no, true/false or the label names).")
+        raise SimulationError(f"{where}: no label in column {column!r}; {_LABELS_NEEDED}")
     try:
         label = normalise_label(value, names)
     except ConfigError:
         raise SimulationError(f"{where}: label {value!r} is not a known label "
                               "(use 1/0, yes/no, true/false or relevant/not relevant).") from None
     if label == SKIPPED:
-        raise SimulationError(f"{where}: label {value!r} means undecided; a simulation needs a label for every record (1/0, yes/no, true/false or the label names).")
+        raise SimulationError(f"{where}: label {value!r} means undecided; {_LABELS_NEEDED}")
     return 1 if label == names.positive else 0
 
 
